@@ -1,0 +1,73 @@
+"""The ``memcap`` command line: parses, calls the Python API, prints.
+
+Each command group lives in its own module with a ``register(app)`` function;
+no logic lives only here. Errors of memcap's own become one line on stderr and
+a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from proofs.cli.common import console_err
+from proofs.errors import MemcapError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="memcap",
+    help=(
+        "State, prove by construction, and check the memorization capacity of deep "
+        "ReLU networks. Depth L counts hidden layers; width W is the largest hidden layer."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# One line per command module; each defines register(app).
+_COMMAND_MODULES = [
+    "proofs.cli.demo",
+]
+
+for _name in _COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print memcap's version and exit."),
+) -> None:
+    if version:
+        from proofs import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except MemcapError as err:
+        console_err.print(f"[bold red]error:[/] {err}", highlight=False)
+        return err.exit_code
+    except typer.Exit as ex:
+        return int(ex.exit_code)
+    except typer.Abort:
+        console_err.print("aborted")
+        return 130
+    except KeyboardInterrupt:
+        console_err.print("interrupted")
+        return 130
+    except (typer.BadParameter, typer.main.click.ClickException) as err:  # usage errors
+        err.show()
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
