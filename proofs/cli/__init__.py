@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 
+import click
 import typer
 
 from proofs.cli.common import console_err
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         console_err.print("interrupted")
         return 130
-    except (typer.BadParameter, typer.main.click.ClickException) as err:  # usage errors
+    except click.ClickException as err:  # usage errors
         err.show()
         return 2
     return 0
