@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
 import typer
 
 from proofs.cli.common import console_err
@@ -52,23 +51,17 @@ def _root(
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="memcap")
+    except SystemExit as ex:  # typer's standalone mode always exits; usage errors give 2
+        code = ex.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except MemcapError as err:
         console_err.print(f"[bold red]error:[/] {err}", highlight=False)
         return err.exit_code
-    except typer.Exit as ex:
-        return int(ex.exit_code)
-    except typer.Abort:
-        console_err.print("aborted")
-        return 130
     except KeyboardInterrupt:
         console_err.print("interrupted")
         return 130
-    except click.ClickException as err:  # usage errors
-        err.show()
-        return 2
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
