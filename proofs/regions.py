@@ -1,0 +1,747 @@
+"""Exact linear regions of a ReLU network along a segment and on a 2-D slice.
+
+Two counts are reported, both exact:
+
+- **activation regions**: maximal pieces on which every hidden unit keeps
+  one sign (the pieces a region counter such as ``regioncam`` reports);
+- **linear pieces** (1-D) or **linear regions** (2-D): maximal connected
+  pieces on which the network's output is one affine map. Adjacent activation
+  regions with the same output map are merged, so this count is never larger.
+
+Both counters propagate values at the vertices of the current partition,
+layer by layer, in exact rational arithmetic. On each piece every
+pre-activation is affine, so a unit changes sign inside a piece exactly when
+its values at the two ends (1-D) or at the corners (2-D) have strictly
+opposite signs; the crossing point is the exact rational interpolation.
+Nothing is rounded, so weights with thousands of bits are handled exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from proofs.errors import DataError, NetworkError
+from proofs.exact import ExactInputs, exact_inputs
+from proofs.network import AffineLayer, Network
+
+__all__ = [
+    "Segment",
+    "SegmentRegions",
+    "Plane",
+    "PlaneRegions",
+    "hidden_preactivations",
+    "segment_regions",
+    "data_segment",
+    "random_segments",
+    "plane_through",
+    "plane_axes",
+    "plane_regions",
+    "plot_plane_regions",
+    "regioncam_segment_count",
+    "regioncam_plane_count",
+]
+
+_LIMIT = 1 << 62
+
+
+# -- exact batched evaluation -------------------------------------------------------
+
+
+def _fits(values: Any, bound: int = _LIMIT) -> bool:
+    if values.size == 0:
+        return True
+    if values.dtype != object:
+        return True
+    return max(abs(int(values.max())), abs(int(values.min()))) < bound
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """int64 when every entry fits in 62 bits, else object."""
+    if values.dtype == object and _fits(values):
+        return values.astype(np.int64)
+    return values
+
+
+def _layer_parts(layer: AffineLayer) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rows, cols = layer.rows, layer.cols
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.array([], int)
+    return rows, cols, starts, rows[starts] if len(rows) else np.array([], int)
+
+
+def _affine(a: np.ndarray, dens: np.ndarray, layer: AffineLayer) -> tuple[np.ndarray, np.ndarray]:
+    """Numerators ``W a + b D`` and denominators ``q D`` of one layer, row by row.
+
+    int64 is used only when a magnitude bound proves that nothing overflows.
+    """
+    bias = [int(v) for v in layer.bias]
+    nums = [int(v) for v in layer.nums]
+    a_max = max(abs(int(a.max())), abs(int(a.min()))) if a.size else 0
+    d_max = int(dens.max())
+    row_sum = [0] * layer.n_out
+    for r, v in zip(layer.rows.tolist(), nums, strict=True):
+        row_sum[r] += abs(v)
+    bound = max((s * a_max + abs(b) * d_max for s, b in zip(row_sum, bias, strict=True)), default=0)
+    small = bound < _LIMIT and d_max * layer.denom < _LIMIT and a.dtype != object and dens.dtype != object
+    kind: Any = np.int64 if small else object
+    a_k = a.astype(kind)
+    d_k = dens.astype(kind)
+    z = np.multiply.outer(d_k, np.array(bias, dtype=kind))
+    if layer.nnz:
+        rows, cols, starts, targets = _layer_parts(layer)
+        if small and layer.nnz * 4 >= layer.n_in * layer.n_out:
+            w = np.zeros((layer.n_in, layer.n_out), dtype=np.int64)
+            w[cols, rows] = nums
+            z += a_k @ w
+        else:
+            prod = a_k[:, cols] * np.array(nums, dtype=kind)
+            z[:, targets] += np.add.reduceat(prod, starts, axis=1)
+    return z, d_k * layer.denom
+
+
+def hidden_preactivations(net: Network, inputs: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Exact pre-activations of each hidden layer: ``(numerators (N, n_l), denominators (N,))``.
+
+    Row ``i`` of layer ``l`` is ``numerators[i] / denominators[i]``.
+
+    >>> from proofs.network import AffineLayer, Network
+    >>> net = Network([AffineLayer.from_dense([[1], [-1]], [0, 0], denom=3),
+    ...                AffineLayer.from_dense([[1, 1]], [0])])
+    >>> [(z.tolist(), d.tolist()) for z, d in hidden_preactivations(net, [[0.5]])]
+    [([[1, -1]], [6])]
+    """
+    x = exact_inputs(inputs)
+    if x.shape[1] != net.input_dim:
+        raise DataError(f"inputs have {x.shape[1]} coordinates but the network expects {net.input_dim}")
+    a, dens = x.nums, x.dens
+    for layer in net.layers[:-1]:
+        z, dens = _affine(a, dens, layer)
+        yield z, dens
+        a = np.where(z > 0, z, 0).astype(z.dtype)
+
+
+def _sign(z: np.ndarray) -> np.ndarray:
+    return (z > 0).astype(np.int8) - (z < 0).astype(np.int8)
+
+
+# -- segments ----------------------------------------------------------------------
+
+
+def _point(values: Any, what: str) -> tuple[Fraction, ...]:
+    try:
+        pts = tuple(Fraction(v) if not isinstance(v, np.floating) else Fraction(float(v)) for v in values)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"{what} must be a sequence of numbers or fractions, got {values!r}") from err
+    if not pts:
+        raise DataError(f"{what} is empty")
+    return pts
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The segment ``x(t) = start + t (end - start)``, ``t`` in ``[0, 1]``, with exact ends.
+
+    ``label`` says where it comes from; ``data_t`` holds the exact parameter
+    ``t`` of each data point's projection when the segment was made from data.
+    """
+
+    start: tuple[Fraction, ...]
+    end: tuple[Fraction, ...]
+    label: str = "segment"
+    data_t: tuple[Fraction, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.start) != len(self.end):
+            raise DataError(f"segment ends have {len(self.start)} and {len(self.end)} coordinates")
+        if self.start == self.end:
+            raise DataError(
+                f"segment ends coincide at {[str(v) for v in self.start]}; give two distinct points"
+            )
+
+    @classmethod
+    def between(cls, start: Any, end: Any, label: str = "segment") -> Segment:
+        """From two points given as numbers or fractions (floats convert exactly)."""
+        return cls(_point(start, "segment start"), _point(end, "segment end"), label)
+
+    def at(self, t: Fraction) -> tuple[Fraction, ...]:
+        """The exact point ``x(t)``."""
+        return tuple(s + t * (e - s) for s, e in zip(self.start, self.end, strict=True))
+
+
+@dataclass(frozen=True)
+class SegmentRegions:
+    """Exact regions of a network restricted to a segment.
+
+    Attributes
+    ----------
+    segment : Segment
+    vertices : list of Fraction
+        Parameters ``t`` of the activation-region boundaries, with 0 and 1.
+    breakpoints : list of Fraction
+        Interior ``t`` where the restricted output stops being affine.
+    per_layer : list of int
+        Activation regions after each hidden layer.
+    """
+
+    segment: Segment
+    vertices: list[Fraction]
+    breakpoints: list[Fraction]
+    per_layer: list[int]
+    max_bits: int = 0
+    data_pieces: int | None = field(default=None)
+
+    @property
+    def activation_regions(self) -> int:
+        """Maximal intervals with one activation pattern."""
+        return len(self.vertices) - 1
+
+    @property
+    def linear_pieces(self) -> int:
+        """Maximal intervals on which the restricted output is affine."""
+        return len(self.breakpoints) + 1
+
+    def to_dict(self, points: bool = False) -> dict[str, Any]:
+        """JSON-ready summary; with ``points`` also every breakpoint as a string ``p/q``."""
+        out: dict[str, Any] = {
+            "segment": self.segment.label,
+            "start": [str(v) for v in self.segment.start],
+            "end": [str(v) for v in self.segment.end],
+            "activation_regions": self.activation_regions,
+            "linear_pieces": self.linear_pieces,
+            "per_layer": self.per_layer,
+            "max_breakpoint_bits": self.max_bits,
+        }
+        if self.data_pieces is not None:
+            out["pieces_holding_data"] = self.data_pieces
+        if points:
+            out["breakpoints"] = [str(t) for t in self.breakpoints]
+        return out
+
+
+def segment_regions(net: Network, segment: Segment) -> SegmentRegions:
+    """Exact activation regions and linear pieces of ``net`` along ``segment``.
+
+    Raises
+    ------
+    DataError
+        If the segment's dimension differs from the network's input.
+
+    Examples
+    --------
+    ``|x| - 1`` on ``[-2, 2]`` has one breakpoint, at the middle:
+
+    >>> from proofs.network import AffineLayer, Network
+    >>> net = Network([AffineLayer.from_dense([[1], [-1]], [0, 0]), AffineLayer.from_dense([[1, 1]], [-1])])
+    >>> r = segment_regions(net, Segment.between([-2], [2]))
+    >>> r.activation_regions, r.linear_pieces, r.breakpoints
+    (2, 2, [Fraction(1, 2)])
+    """
+    if len(segment.start) != net.input_dim:
+        raise DataError(
+            f"segment has {len(segment.start)} coordinates but the network expects {net.input_dim}"
+        )
+    x = ExactInputs.from_fractions([segment.start, segment.end])
+    ts = [Fraction(0), Fraction(1)]
+    a, dens = x.nums, x.dens
+    per_layer = []
+    last = len(net.layers) - 1
+    for l_idx, layer in enumerate(net.layers):
+        z, dens = _affine(a, dens, layer)
+        if l_idx == last:
+            break
+        z, dens, ts = _insert_crossings(z, dens, ts)
+        per_layer.append(len(ts) - 1)
+        a = _narrow(np.where(z > 0, z, 0).astype(z.dtype))
+        dens = _narrow(dens)
+    breaks = _breakpoints(z, dens, ts)
+    data_pieces = None
+    if segment.data_t:
+        data_pieces = len({_piece_of(t, breaks) for t in segment.data_t})
+    max_bits = max((t.denominator.bit_length() for t in ts), default=0)
+    return SegmentRegions(segment, ts, breaks, per_layer, max_bits, data_pieces)
+
+
+def _piece_of(t: Fraction, breaks: list[Fraction]) -> int:
+    import bisect
+
+    return bisect.bisect_left(breaks, t)
+
+
+def _insert_crossings(
+    z: np.ndarray, dens: np.ndarray, ts: list[Fraction]
+) -> tuple[np.ndarray, np.ndarray, list[Fraction]]:
+    """Insert a vertex wherever a unit changes sign strictly inside an edge."""
+    sgn = _sign(z)
+    cross = (sgn[:-1] * sgn[1:]) < 0
+    edges = np.flatnonzero(cross.any(axis=1))
+    if not edges.size:
+        return z, dens, ts
+    new_rows, new_dens, new_ts, where = [], [], [], []
+    for k in edges.tolist():
+        lo, hi = [int(v) for v in z[k]], [int(v) for v in z[k + 1]]
+        d_lo, d_hi = int(dens[k]), int(dens[k + 1])
+        lams = set()
+        for j in np.flatnonzero(cross[k]).tolist():
+            num = lo[j] * d_hi
+            lams.add(Fraction(num, num - hi[j] * d_lo))
+        for lam in sorted(lams):
+            p, q = lam.numerator, lam.denominator
+            row = [u * d_hi * (q - p) + v * d_lo * p for u, v in zip(lo, hi, strict=True)]
+            den = d_lo * d_hi * q
+            g = math.gcd(den, *row)
+            new_rows.append([v // g for v in row])
+            new_dens.append(den // g)
+            new_ts.append(ts[k] + lam * (ts[k + 1] - ts[k]))
+            where.append(k + 1)
+    rows = np.empty((len(new_rows), z.shape[1]), dtype=object)
+    rows[:] = new_rows
+    z = np.insert(z.astype(object), where, rows, axis=0)
+    dcol = np.empty(len(new_dens), dtype=object)
+    dcol[:] = new_dens
+    dens = np.insert(dens.astype(object), where, dcol)
+    merged: list[Fraction] = []
+    j = 0
+    for i, t in enumerate(ts):
+        while j < len(where) and where[j] == i:
+            merged.append(new_ts[j])
+            j += 1
+        merged.append(t)
+    return z, dens, merged
+
+
+def _breakpoints(out: np.ndarray, dens: np.ndarray, ts: list[Fraction]) -> list[Fraction]:
+    """Interior vertices where the slope of the output changes."""
+    vals = [[Fraction(int(v), int(q)) for v in row] for row, q in zip(out, dens, strict=True)]
+    slopes = [
+        tuple((b - a) / (t1 - t0) for a, b in zip(v0, v1, strict=True))
+        for v0, v1, t0, t1 in zip(vals, vals[1:], ts, ts[1:], strict=False)
+    ]
+    return [ts[k + 1] for k in range(len(slopes) - 1) if slopes[k] != slopes[k + 1]]
+
+
+def _first_row(net: Network, unit: int) -> tuple[list[Fraction], Fraction]:
+    layer = net.layers[0]
+    if not 0 <= unit < layer.n_out:
+        raise DataError(f"unit {unit} is not in the first layer (units 0..{layer.n_out - 1})")
+    w, b = layer.to_fractions()
+    if not any(w[unit]):
+        raise NetworkError(f"unit {unit} of the first layer has zero weights; it defines no direction")
+    return w[unit], b[unit]
+
+
+def data_segment(net: Network, X: Any = None, *, unit: int = 0) -> Segment:
+    """The segment along the weight vector ``w`` of a first-layer unit, covering the data.
+
+    The segment is ``t w / |w|^2``; the projection ``<w, x>`` runs over
+    ``[min_i <w, x_i>, max_i <w, x_i>]`` widened by 1/16 of its length on each
+    side, or over ``[-R, R]`` (``R >= |w|`` rational) to cover the unit ball when
+    no data are given. For memcap's construction, unit 0 is the projection
+    ``s(x)``, and after the first layer the network depends on ``<w, x>`` only.
+
+    >>> from proofs.network import AffineLayer, Network
+    >>> net = Network([AffineLayer.from_dense([[3, 4]], [0]), AffineLayer.from_dense([[1]], [0])])
+    >>> seg = data_segment(net, [[0.0, 0.5], [0.5, 0.0]])
+    >>> [str(v) for v in seg.start], [str(v) for v in seg.end], [str(t) for t in seg.data_t]
+    (['141/800', '47/200'], ['39/160', '13/40'], ['17/18', '1/18'])
+    """
+    w, _ = _first_row(net, unit)
+    norm2 = sum((v * v for v in w), Fraction(0))
+    if X is None:
+        lo, hi = -_sqrt_up(norm2), _sqrt_up(norm2)
+        proj: list[Fraction] = []
+    else:
+        rows = exact_inputs(X).as_fractions()
+        if len(rows[0]) != len(w):
+            raise DataError(f"data have {len(rows[0])} coordinates but the network expects {len(w)}")
+        proj = [sum((a * b for a, b in zip(w, row, strict=True)), Fraction(0)) for row in rows]
+        lo, hi = min(proj), max(proj)
+        pad = (hi - lo) / 16 if hi > lo else Fraction(1)
+        lo, hi = lo - pad, hi + pad
+    start = tuple(lo * v / norm2 for v in w)
+    end = tuple(hi * v / norm2 for v in w)
+    return Segment(start, end, f"data line (unit {unit})", tuple((p - lo) / (hi - lo) for p in proj))
+
+
+def _sqrt_up(value: Fraction) -> Fraction:
+    """A rational upper bound of ``sqrt(value)`` within a relative ``2**-30``."""
+    scale = 1 << 60
+    return Fraction(math.isqrt(value.numerator * scale * scale // value.denominator) + 1, scale)
+
+
+def random_segments(d: int, count: int, seed: int = 0) -> list[Segment]:
+    """``count`` random chords of the unit ball in ``R^d`` (float ends, converted exactly).
+
+    >>> [len(s.start) for s in random_segments(3, 2)]
+    [3, 3]
+    """
+    if d < 1 or count < 0:
+        raise DataError(f"need d >= 1 and count >= 0, got d={d}, count={count}")
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(count):
+        ends = rng.standard_normal((2, d))
+        ends /= np.linalg.norm(ends, axis=1, keepdims=True)
+        out.append(Segment.between(ends[0], ends[1], f"random chord {i} (seed {seed})"))
+    return out
+
+
+# -- planes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plane:
+    """The slice ``x(u, v) = origin + u * axis_u + v * axis_v`` over a box of ``(u, v)``."""
+
+    origin: tuple[Fraction, ...]
+    axis_u: tuple[Fraction, ...]
+    axis_v: tuple[Fraction, ...]
+    box: tuple[Fraction, Fraction, Fraction, Fraction]
+    label: str = "plane"
+
+    def __post_init__(self) -> None:
+        if not len(self.origin) == len(self.axis_u) == len(self.axis_v):
+            raise DataError("plane origin and axes must have the same number of coordinates")
+        u0, u1, v0, v1 = self.box
+        if not (u0 < u1 and v0 < v1):
+            raise DataError(f"plane box must have u0 < u1 and v0 < v1, got {[str(b) for b in self.box]}")
+        au, av = self.axis_u, self.axis_v
+        n = len(au)
+        if not any(au[i] * av[j] != au[j] * av[i] for i in range(n) for j in range(i + 1, n)):
+            raise DataError(
+                "plane axes are parallel or zero (or the input is 1-D); give three points not on one line"
+            )
+
+
+def plane_through(points: Sequence[Any], margin: Any = Fraction(1, 4)) -> Plane:
+    """The plane through three points: ``p0 + u (p1 - p0) + v (p2 - p0)``, box ``[-m, 1 + m]^2``.
+
+    >>> p = plane_through([[0, 0], [1, 0], [0, 1]])
+    >>> [str(b) for b in p.box]
+    ['-1/4', '5/4', '-1/4', '5/4']
+    """
+    if len(points) != 3:
+        raise DataError(f"a plane needs exactly three points, got {len(points)}")
+    p0, p1, p2 = (_point(p, f"point {i}") for i, p in enumerate(points))
+    m = Fraction(margin)
+    return Plane(
+        p0,
+        tuple(b - a for a, b in zip(p0, p1, strict=True)),
+        tuple(b - a for a, b in zip(p0, p2, strict=True)),
+        (-m, 1 + m, -m, 1 + m),
+        "plane through three points",
+    )
+
+
+def plane_axes(d: int, i: int, j: int, half: Any = 1) -> Plane:
+    """The coordinate plane of axes ``i`` and ``j`` through the origin, box ``[-half, half]^2``.
+
+    >>> plane_axes(3, 0, 2).axis_v
+    (Fraction(0, 1), Fraction(0, 1), Fraction(1, 1))
+    """
+    if not (0 <= i < d and 0 <= j < d) or i == j:
+        raise DataError(f"axes must be two different indices in 0..{d - 1}, got {i} and {j}")
+    h = Fraction(half)
+    zero = tuple(Fraction(0) for _ in range(d))
+    eu = tuple(Fraction(int(k == i)) for k in range(d))
+    ev = tuple(Fraction(int(k == j)) for k in range(d))
+    return Plane(zero, eu, ev, (-h, h, -h, h), f"axes {i}, {j}")
+
+
+@dataclass(frozen=True)
+class PlaneRegions:
+    """Exact regions of a network on a plane slice.
+
+    ``faces`` are convex polygons (lists of exact ``(u, v)`` corners), one per
+    activation region; ``region_of[k]`` is the linear region of face ``k``.
+    """
+
+    plane: Plane
+    faces: list[list[tuple[Fraction, Fraction]]]
+    region_of: list[int]
+    per_layer: list[int]
+
+    @property
+    def activation_regions(self) -> int:
+        return len(self.faces)
+
+    @property
+    def linear_regions(self) -> int:
+        return len(set(self.region_of))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plane": self.plane.label,
+            "origin": [str(v) for v in self.plane.origin],
+            "axis_u": [str(v) for v in self.plane.axis_u],
+            "axis_v": [str(v) for v in self.plane.axis_v],
+            "box": [str(v) for v in self.plane.box],
+            "activation_regions": self.activation_regions,
+            "linear_regions": self.linear_regions,
+            "per_layer": self.per_layer,
+        }
+
+
+def plane_regions(net: Network, plane: Plane, *, max_faces: int = 20000) -> PlaneRegions:
+    """Exact activation and linear regions of ``net`` on ``plane`` (small networks).
+
+    Each face is a convex polygon whose corners carry their exact activations;
+    every unit splits each face along its zero line, and the pieces are the
+    activation regions. Faces with the same output map that share an edge of
+    positive length are merged into linear regions.
+
+    Raises
+    ------
+    DataError
+        If the plane's dimension differs from the network's input.
+    NetworkError
+        If more than ``max_faces`` faces appear (the network is too large).
+
+    Examples
+    --------
+    ``ReLU(u) + ReLU(v)`` cuts the square into four activation regions, each
+    with its own affine map:
+
+    >>> from proofs.network import AffineLayer, Network
+    >>> net = Network([AffineLayer.from_dense([[1, 0], [0, 1]], [0, 0]),
+    ...                AffineLayer.from_dense([[1, 1]], [0])])
+    >>> r = plane_regions(net, plane_axes(2, 0, 1))
+    >>> r.activation_regions, r.linear_regions
+    (4, 4)
+    """
+    if len(plane.origin) != net.input_dim:
+        raise DataError(f"plane has {len(plane.origin)} coordinates but the network expects {net.input_dim}")
+    u0, u1, v0, v1 = plane.box
+    corners = [(u0, v0), (u1, v0), (u1, v1), (u0, v1)]
+    rows = [
+        [u, v, *(o + u * a + v * b for o, a, b in zip(plane.origin, plane.axis_u, plane.axis_v, strict=True))]
+        for u, v in corners
+    ]
+    faces = [rows]
+    per_layer = []
+    last = len(net.layers) - 1
+    for l_idx, layer in enumerate(net.layers):
+        w, b = layer.to_fractions()
+        faces = [[[r[0], r[1], *_apply(w, b, r[2:])] for r in face] for face in faces]
+        if l_idx == last:
+            break
+        for j in range(layer.n_out):
+            faces = [piece for face in faces for piece in _split(face, 2 + j)]
+            if len(faces) > max_faces:
+                raise NetworkError(
+                    f"more than {max_faces} regions on this slice after layer {l_idx}; "
+                    "use a smaller network or raise max_faces"
+                )
+        per_layer.append(len(faces))
+        faces = [
+            [[r[0], r[1], *(v if v > 0 else Fraction(0) for v in r[2:])] for r in face] for face in faces
+        ]
+    polys = [[(r[0], r[1]) for r in face] for face in faces]
+    return PlaneRegions(plane, polys, _merge_linear(faces), per_layer)
+
+
+def _apply(w: list[list[Fraction]], b: list[Fraction], a: list[Fraction]) -> list[Fraction]:
+    return [
+        sum((wi * ai for wi, ai in zip(row, a, strict=True) if wi), bi) for row, bi in zip(w, b, strict=True)
+    ]
+
+
+def _split(face: list[list[Fraction]], col: int) -> list[list[list[Fraction]]]:
+    """Cut a convex face along the zero line of column ``col``; pieces of positive area only."""
+    vals = [r[col] for r in face]
+    if all(v >= 0 for v in vals) or all(v <= 0 for v in vals):
+        return [face]
+    pos: list[list[Fraction]] = []
+    neg: list[list[Fraction]] = []
+    n = len(face)
+    for i in range(n):
+        r, e = face[i], vals[i]
+        if e >= 0:
+            pos.append(r)
+        if e <= 0:
+            neg.append(r)
+        nxt, f = face[(i + 1) % n], vals[(i + 1) % n]
+        if e * f < 0:
+            lam = e / (e - f)
+            cut = [x + lam * (y - x) for x, y in zip(r, nxt, strict=True)]
+            pos.append(cut)
+            neg.append(cut)
+    return [pos, neg]
+
+
+def _affine_key(face: list[list[Fraction]]) -> tuple[Fraction, ...]:
+    """The output map ``(du, dv, c)`` per output of a face, from three non-collinear corners."""
+    p = face[0]
+    for i in range(1, len(face)):
+        for k in range(i + 1, len(face)):
+            q, r = face[i], face[k]
+            det = (q[0] - p[0]) * (r[1] - p[1]) - (r[0] - p[0]) * (q[1] - p[1])
+            if det:
+                key: list[Fraction] = []
+                for c in range(2, len(p)):
+                    dq, dr = q[c] - p[c], r[c] - p[c]
+                    du = (dq * (r[1] - p[1]) - dr * (q[1] - p[1])) / det
+                    dv = ((q[0] - p[0]) * dr - (r[0] - p[0]) * dq) / det
+                    key += [du, dv, p[c] - du * p[0] - dv * p[1]]
+                return tuple(key)
+    raise NetworkError("a region of zero area appeared; this is a bug, please report it")
+
+
+def _merge_linear(faces: list[list[list[Fraction]]]) -> list[int]:
+    """Union faces with equal output maps that share a boundary piece of positive length."""
+    keys = [_affine_key(f) for f in faces]
+    parent = list(range(len(faces)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    lines: dict[tuple[Fraction, ...], list[tuple[Fraction, Fraction, int]]] = {}
+    for k, face in enumerate(faces):
+        for i in range(len(face)):
+            p, q = face[i], face[(i + 1) % len(face)]
+            line, lo, hi = _edge_line(p, q)
+            lines.setdefault(line, []).append((lo, hi, k))
+    for items in lines.values():
+        items.sort()
+        for i, (lo1, hi1, k1) in enumerate(items):
+            for lo2, hi2, k2 in items[i + 1 :]:
+                if lo2 >= hi1:
+                    break
+                if keys[k1] == keys[k2] and min(hi1, hi2) > max(lo1, lo2):
+                    parent[find(k1)] = find(k2)
+    roots = [find(k) for k in range(len(faces))]
+    ids: dict[int, int] = {}
+    return [ids.setdefault(r, len(ids)) for r in roots]
+
+
+def _edge_line(p: list[Fraction], q: list[Fraction]) -> tuple[tuple[Fraction, ...], Fraction, Fraction]:
+    """Normalized line ``a u + b v = c`` of an edge, and the edge as an interval along it."""
+    a, b = q[1] - p[1], p[0] - q[0]
+    s = a if a else b
+    a, b = a / s, b / s
+    c = a * p[0] + b * p[1]
+    # position along the line: u when the line is not vertical, else v
+    tp, tq = (p[0], q[0]) if b else (p[1], q[1])
+    return (a, b, c), min(tp, tq), max(tp, tq)
+
+
+def plot_plane_regions(
+    result: PlaneRegions, path: Any, *, points: Any = None, labels: Any = None, title: str | None = None
+) -> None:
+    """Draw the regions (one colour per linear region, edges of activation regions) to a PNG.
+
+    ``points`` are optional ``(u, v)`` plane coordinates to mark, ``labels``
+    their classes. The file is written atomically.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    from proofs.files import atomic_write
+
+    polys = [[(float(u), float(v)) for u, v in face] for face in result.faces]
+    cmap = plt.get_cmap("tab20")
+    colors = [cmap(r % 20) for r in result.region_of]
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.add_collection(PolyCollection(polys, facecolors=colors, edgecolors="k", linewidths=0.3))
+    u0, u1, v0, v1 = (float(b) for b in result.plane.box)
+    ax.set_xlim(u0, u1)
+    ax.set_ylim(v0, v1)
+    ax.set_aspect("equal")
+    if points is not None:
+        pts = np.asarray(points, dtype=float)
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            c=labels if labels is not None else "k",
+            s=12,
+            cmap="viridis",
+            edgecolors="white",
+            linewidths=0.4,
+            zorder=3,
+        )
+    ax.set_xlabel("u")
+    ax.set_ylabel("v")
+    ax.set_title(
+        title
+        or f"{result.activation_regions} activation regions, "
+        f"{result.linear_regions} linear regions ({result.plane.label})"
+    )
+    with atomic_write(path, "wb") as handle:
+        fig.savefig(handle, format="png", dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+# -- regioncam cross-check ---------------------------------------------------------------
+
+
+def _float32_layers(net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Layers as float32 ``(W^T, b)``; refuses weights float32 does not hold exactly."""
+    out = []
+    for i, layer in enumerate(net.layers):
+        w, b = layer.to_fractions()
+        wt = np.array(w, dtype=np.float64).T.astype(np.float32)
+        bf = np.array(b, dtype=np.float64).astype(np.float32)
+        exact = all(
+            Fraction(float(wt[c, r])) == w[r][c] for r in range(layer.n_out) for c in range(layer.n_in)
+        )
+        if not exact or any(Fraction(float(bf[r])) != b[r] for r in range(layer.n_out)):
+            raise NetworkError(f"layer {i} has weights float32 cannot hold exactly; regioncam cannot run it")
+        out.append((np.ascontiguousarray(wt), bf))
+    return out
+
+
+def _regioncam() -> Any:
+    try:
+        import regioncam
+    except ImportError as err:
+        raise NetworkError("regioncam is not installed; install memcap[regions]") from err
+    return regioncam
+
+
+def regioncam_segment_count(net: Network, segment: Segment) -> int:
+    """Activation regions along ``segment`` as counted by ``regioncam`` (float32).
+
+    For cross-checks only: the network's weights and the segment's midpoint and
+    half-difference must be float32 numbers.
+    """
+    rc_mod = _regioncam()
+    layers = _float32_layers(net)
+    mid = [(s + e) / 2 for s, e in zip(segment.start, segment.end, strict=True)]
+    half = [(e - s) / 2 for s, e in zip(segment.start, segment.end, strict=True)]
+    rc = rc_mod.Regioncam1D(2.0)  # the parameter runs over [-1, 1]
+    rc.linear(np.array([half], dtype=np.float32), np.array(mid, dtype=np.float32))
+    for i, (w, b) in enumerate(layers):
+        rc.linear(w, b)
+        if i < len(layers) - 1:
+            rc.relu()
+    return int(rc.num_edges)
+
+
+def regioncam_plane_count(net: Network, plane: Plane) -> int:
+    """Activation regions on ``plane`` as counted by ``regioncam`` (float32).
+
+    The box must be a square ``[-h, h]^2`` centred at the origin of ``(u, v)``.
+    """
+    rc_mod = _regioncam()
+    u0, u1, v0, v1 = plane.box
+    if not (u0 == v0 == -u1 and u1 == v1):
+        raise DataError("regioncam slices are squares [-h, h]^2; use such a box")
+    layers = _float32_layers(net)
+    rc = rc_mod.Regioncam(float(u1))
+    axes = np.array([plane.axis_u, plane.axis_v], dtype=np.float64).astype(np.float32)
+    rc.linear(axes, np.array(plane.origin, dtype=np.float64).astype(np.float32))
+    for i, (w, b) in enumerate(layers):
+        rc.linear(w, b)
+        if i < len(layers) - 1:
+            rc.relu()
+    return int(rc.num_faces)
