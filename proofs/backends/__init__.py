@@ -3,48 +3,126 @@
 Every backend computes the same exact semantics (see :mod:`proofs.network`):
 activations are integer numerators over a positive per-row denominator;
 layer ``l`` maps ``(a, D)`` to ``(W_l a + b_l D, q_l D)``, then ReLU on the
-numerators. Backends differ only in how the integers are held.
+numerators. Backends differ only in how the integers are held, and may divide a
+row's numerators and denominator by a common power of two (same rationals).
+
+=========  ===============================================================
+name       arithmetic
+=========  ===============================================================
+``int64``  numpy machine integers; only where :func:`check_int64` proves
+           that no intermediate value can overflow
+``flint``  python-flint ``fmpz_mat`` products (dense layers)
+``gmpy2``  numpy object arrays of gmpy2 ``mpz``, triplet by triplet
+``python`` plain Python integers, one row at a time: the reference
+=========  ===============================================================
+
+A backend whose library is missing reports itself unavailable instead of
+failing at import.
+
+Examples
+--------
+>>> from proofs.network import AffineLayer, Network
+>>> net = Network([AffineLayer.from_dense([[1], [-1]], [0, 0]), AffineLayer.from_dense([[1, 1]], [0])])
+>>> evaluate(net, [[-0.75], [2.0]]).as_fractions()
+[[Fraction(3, 4)], [Fraction(2, 1)]]
+>>> choose_backend(net, exact_inputs([[-0.75]]))
+'int64'
+>>> evaluate(net, [[1e300]], backend="int64")
+Traceback (most recent call last):
+...
+bounds.errors.ParameterError: backend 'int64' cannot be proven exact on these inputs: ...
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from proofs.backends import flint_matrices as _flint
+from proofs.backends import gmpy2_arrays as _gmpy2
+from proofs.backends import int64 as _int64
 from proofs.backends import python as _python
-from proofs.errors import MemcapError
+from proofs.backends.magnitude import Int64Check, check_int64
+from proofs.errors import DataError, ParameterError
 from proofs.exact import ExactInputs, ExactOutputs, exact_inputs
 
 if TYPE_CHECKING:
     from proofs.network import Network
 
-__all__ = ["BACKENDS", "available_backends", "choose_backend", "evaluate"]
+__all__ = [
+    "BACKENDS",
+    "BIG_INTEGER_ORDER",
+    "Int64Check",
+    "available_backends",
+    "check_int64",
+    "choose_backend",
+    "evaluate",
+]
 
-# name -> module with `available() -> bool`, `evaluate(net, ExactInputs) -> (nums, dens)`
-BACKENDS: dict[str, Any] = {"python": _python}
+# name -> module with `available() -> bool`, `missing() -> str` (why unavailable)
+# and `evaluate(net, ExactInputs) -> (nums, dens)`. One line per backend.
+BACKENDS: dict[str, Any] = {
+    "int64": _int64,
+    "flint": _flint,
+    "gmpy2": _gmpy2,
+    "python": _python,
+}
+
+# Big-integer backends, fastest first; "auto" takes the first available one.
+BIG_INTEGER_ORDER = ["flint", "gmpy2", "python"]
 
 
 def available_backends() -> list[str]:
-    """Names of the backends usable on this machine."""
+    """Names of the backends usable on this machine.
+
+    >>> "python" in available_backends()
+    True
+    """
     return [name for name, mod in BACKENDS.items() if mod.available()]
 
 
 def choose_backend(net: Network, inputs: ExactInputs) -> str:
-    """The fastest backend that is exact for this network and these inputs."""
-    return "python"
+    """The backend ``"auto"`` uses: int64 when proven safe, else the fastest big-integer one."""
+    if check_int64(net, inputs).safe:
+        return "int64"
+    return next(name for name in BIG_INTEGER_ORDER if BACKENDS[name].available())
 
 
 def evaluate(net: Network, inputs: Any, backend: str = "auto") -> ExactOutputs:
-    """Evaluate ``net`` exactly on ``inputs`` with the named backend (or ``"auto"``)."""
+    """Evaluate ``net`` exactly on ``inputs`` with the named backend (or ``"auto"``).
+
+    Parameters
+    ----------
+    net : Network
+    inputs : array_like or ExactInputs
+        Rows are points; floats convert exactly (:func:`proofs.exact.exact_inputs`).
+    backend : str
+        ``"auto"`` or one of :data:`BACKENDS`.
+
+    Returns
+    -------
+    ExactOutputs
+        The same rationals whichever backend ran; ``.backend`` names it.
+
+    Raises
+    ------
+    DataError
+        If the inputs' dimension differs from the network's.
+    ParameterError
+        For an unknown or unavailable backend, or ``"int64"`` where overflow
+        cannot be ruled out.
+    """
     x = exact_inputs(inputs)
     if x.shape[1] != net.input_dim:
-        raise MemcapError(
+        raise DataError(
             f"inputs have {x.shape[1]} coordinates but the network expects {net.input_dim}"
         )
+    if backend != "auto" and backend not in BACKENDS:
+        raise ParameterError(f"unknown backend {backend!r}; choose one of {sorted(BACKENDS)} or 'auto'")
     name = choose_backend(net, x) if backend == "auto" else backend
-    if name not in BACKENDS:
-        raise MemcapError(f"unknown backend {name!r}; choose one of {sorted(BACKENDS)} or 'auto'")
     mod = BACKENDS[name]
     if not mod.available():
-        raise MemcapError(f"backend {name!r} is not available here; available: {available_backends()}")
+        raise ParameterError(
+            f"backend {name!r} is not available here ({mod.missing()}); available: {available_backends()}"
+        )
     nums, dens = mod.evaluate(net, x)
     return ExactOutputs(nums, dens, name)

@@ -10,11 +10,15 @@ if TYPE_CHECKING:
     from proofs.exact import ExactInputs
     from proofs.network import Network
 
-__all__ = ["available", "evaluate"]
+__all__ = ["available", "missing", "evaluate"]
 
 
 def available() -> bool:
     return True
+
+
+def missing() -> str:
+    return ""
 
 
 def evaluate(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarray]:
