@@ -41,6 +41,7 @@ from proofs.backends import flint_matrices as _flint
 from proofs.backends import gmpy2_arrays as _gmpy2
 from proofs.backends import int64 as _int64
 from proofs.backends import python as _python
+from proofs.backends import scalar as _scalar
 from proofs.backends.magnitude import Int64Check, check_int64
 from proofs.errors import DataError, ParameterError
 from proofs.exact import ExactInputs, ExactOutputs, exact_inputs
@@ -65,6 +66,7 @@ BACKENDS: dict[str, Any] = {
     "flint": _flint,
     "gmpy2": _gmpy2,
     "python": _python,
+    "scalar": _scalar,
 }
 
 # Big-integer backends, fastest first; "auto" takes the first available one.
