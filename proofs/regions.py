@@ -376,6 +376,9 @@ def _sqrt_up(value: Fraction) -> Fraction:
 def random_segments(d: int, count: int, seed: int = 0) -> list[Segment]:
     """``count`` random chords of the unit ball in ``R^d`` (float ends, converted exactly).
 
+    The ends are independent uniform points of the unit sphere (for ``d = 1``
+    the chord is ``[-1, 1]``).
+
     >>> [len(s.start) for s in random_segments(3, 2)]
     [3, 3]
     """
@@ -386,6 +389,8 @@ def random_segments(d: int, count: int, seed: int = 0) -> list[Segment]:
     for i in range(count):
         ends = rng.standard_normal((2, d))
         ends /= np.linalg.norm(ends, axis=1, keepdims=True)
+        if d == 1:  # the only chord of the 1-D ball
+            ends = np.array([[-1.0], [1.0]])
         out.append(Segment.between(ends[0], ends[1], f"random chord {i} (seed {seed})"))
     return out
 
