@@ -1,3 +1,4 @@
+import importlib.util
 import math
 from fractions import Fraction
 
@@ -112,7 +113,9 @@ def test_activation_pattern_is_constant_on_each_region_and_changes_between(d, wi
     seg = random_segments(d, 1, seed=seed)[0]
     r = segment_regions(net, seg)
     v = r.vertices
-    probes = [a + lam * (b - a) for a, b in zip(v, v[1:], strict=False) for lam in (Fraction(1, 4), Fraction(3, 4))]
+    probes = [
+        a + lam * (b - a) for a, b in zip(v, v[1:], strict=False) for lam in (Fraction(1, 4), Fraction(3, 4))
+    ]
     rows = ExactInputs.from_fractions([seg.at(t) for t in probes])
     pattern = np.hstack([np.asarray(z > 0) for z, _ in hidden_preactivations(net, rows)])
     same = (pattern[0::2] == pattern[1::2]).all(axis=1)
@@ -176,7 +179,9 @@ def test_plane_faces_tile_the_box_and_cut_lines_match_1d(widths, seed):
 
 
 def _area(face):
-    return abs(sum(u0 * v1 - u1 * v0 for (u0, v0), (u1, v1) in zip(face, face[1:] + face[:1], strict=True))) / 2
+    return (
+        abs(sum(u0 * v1 - u1 * v0 for (u0, v0), (u1, v1) in zip(face, face[1:] + face[:1], strict=True))) / 2
+    )
 
 
 def _crosses(face, v):
@@ -208,9 +213,13 @@ def test_bad_requests_name_the_problem():
         data_segment(Network([AffineLayer.from_dense([[0, 0]], [1]), AffineLayer.from_dense([[1]], [0])]))
 
 
-regioncam = pytest.importorskip("regioncam", reason="regioncam is not installed (pip install memcap[regions])")
+needs_regioncam = pytest.mark.skipif(
+    importlib.util.find_spec("regioncam") is None,
+    reason="regioncam is not installed (pip install 'memcap[regions]'); the cross-check needs it",
+)
 
 
+@needs_regioncam
 @pytest.mark.parametrize("seed", range(8))
 def test_counts_agree_with_regioncam(seed):
     """Small float32 networks with few mantissa bits, so float32 stays exact enough."""
@@ -221,6 +230,7 @@ def test_counts_agree_with_regioncam(seed):
     assert plane_regions(net, plane).activation_regions == regioncam_plane_count(net, plane)
 
 
+@needs_regioncam
 def test_regioncam_refuses_weights_float32_cannot_hold():
     net = Network([AffineLayer.from_dense([[1]], [0], denom=3), AffineLayer.from_dense([[1]], [0])])
     with pytest.raises(NetworkError, match="float32 cannot hold exactly"):
