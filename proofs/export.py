@@ -331,7 +331,7 @@ def export_network(
         for i, (w, b) in enumerate(float_layers(net, dtype)):
             arrays[f"W{i}"], arrays[f"b{i}"] = w, b
         with atomic_write(path, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
         return [path]
     if target == "onnx":
         model = to_onnx(net, dtype)

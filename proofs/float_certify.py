@@ -1,0 +1,277 @@
+"""Certify, by exact interval error analysis, what float64 does to the first layers.
+
+The first layer takes real inputs, so its float64 output is rounded. This
+module bounds that rounding with exact rational arithmetic and checks that it
+cannot move any data point across a breakpoint of the second layer (a step of
+the construction, or an edge of a code's interval): every second-layer unit
+keeps its side of zero, under float64 evaluation of both layers, whatever the
+runtime's summation order.
+
+The bound used (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd
+ed., Lemma 3.1 and eq. 3.5): a dot product of ``n`` terms evaluated in float64
+in any order, with or without fused multiply-add, satisfies
+``|fl(sum w_k h_k) - sum w_k h_k| <= gamma_n sum |w_k h_k|`` with
+``gamma_n = n u / (1 - n u)``, ``u = 2^-53``. A layer's bias is one more term.
+We add ``2^-200 (sum |w_k| + 2 n + 2)`` for underflow (far above the true
+``2^-1022`` per operation, even with flush-to-zero or denormals-are-zero),
+the exact effect of rounding the weights to float64,
+and, from the second layer on, the propagated input error ``|W| rho`` where
+``rho`` bounds the first layer's output error (ReLU is 1-Lipschitz).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from proofs.errors import DataError
+from proofs.exact import exact_inputs
+from proofs.export import float_layers
+from proofs.network import AffineLayer, Network
+
+__all__ = ["gamma", "layer_error_bounds", "certify_float64_first_layer"]
+
+_U_INV = 1 << 53  # 1/u for float64, round to nearest
+# 1/eta: absolute allowance per operation for underflow. The true worst case is
+# 2^-1022 (flush-to-zero); allowing the larger 2^-200 keeps the bound valid and
+# the integers short.
+_ETA = 1 << 200
+
+
+def gamma(n: int) -> Fraction:
+    """``gamma_n = n u / (1 - n u)`` for float64 (``u = 2^-53``), exactly.
+
+    >>> gamma(1) == Fraction(1, 2**53 - 1)
+    True
+    """
+    return Fraction(n, _U_INV - n)
+
+
+def _obj(a: Any) -> np.ndarray:
+    return np.asarray(a).astype(object)
+
+
+def _dyadic(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Float64 values as integers over one power of two: ``values == nums / den``."""
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    if flat.size == 0:
+        return np.zeros(np.shape(values), dtype=object), 1
+    e = exact_inputs(flat.reshape(1, -1))
+    return _obj(e.nums[0]).reshape(np.shape(values)), int(e.dens[0])
+
+
+def layer_error_bounds(
+    layer: AffineLayer,
+    h: np.ndarray,
+    den: np.ndarray,
+    radius: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact pre-activations of one layer and bounds on their float64 error.
+
+    Parameters
+    ----------
+    layer : AffineLayer
+        The exact layer; its float64 version rounds every weight to nearest.
+    h, den : numpy.ndarray
+        Exact inputs: row ``i`` is ``h[i] / den[i]`` (integers, ``den > 0``).
+    radius : numpy.ndarray, optional
+        Integers over the same ``den``: the float64 input of row ``i`` is
+        within ``radius[i] / den[i]`` of the exact one, entrywise. ``None``
+        means the inputs are exact (then the weight-rounding term is computed
+        exactly rather than bounded).
+
+    Returns
+    -------
+    z, err, g : numpy.ndarray
+        Row ``i``: exact pre-activations ``z[i] / g[i]``; the float64
+        pre-activations lie within ``err[i] / g[i]`` of them.
+
+    Examples
+    --------
+    One weight 1/3, input 3/4: the float64 product is within the bound.
+
+    >>> layer = AffineLayer.from_rationals([[Fraction(1, 3)]], [0])
+    >>> z, err, g = layer_error_bounds(layer, np.array([[3]], dtype=object), np.array([4], dtype=object))
+    >>> Fraction(z[0, 0], g[0]), float(Fraction(err[0, 0], g[0])) < 2**-53
+    (Fraction(1, 4), True)
+    >>> abs(Fraction(0.75 * (1 / 3)) - Fraction(1, 4)) <= Fraction(err[0, 0], g[0])
+    True
+    """
+    q = layer.denom
+    n = layer.n_in + 1
+    w_dense, b_list, _ = layer.to_dense()
+    w = np.array(w_dense, dtype=object).reshape(layer.n_out, layer.n_in)
+    b = np.array(b_list, dtype=object)
+    (wf, bf), = float_layers(Network([layer]), "float64")
+    a_all, F = _dyadic(np.concatenate([wf.reshape(-1), bf]))
+    a = a_all[: wf.size].reshape(wf.shape)
+    af = a_all[wf.size :]
+    h = _obj(h)
+    den = _obj(den)
+    P = den[:, None]
+    z = h.dot(w.T) + b[None, :] * P  # over q P
+    abs_a = np.abs(a)
+    sum_abs_a = abs_a.sum(axis=1) if layer.n_in else np.zeros(layer.n_out, dtype=object)
+    if radius is None:
+        zf = h.dot(a.T) + af[None, :] * P  # exact sum with float weights, over F P
+        mismatch = np.abs(zf * q - z * F)  # over q F P
+        propagated = np.zeros_like(z)
+        size = np.abs(h).dot(abs_a.T) + np.abs(af)[None, :] * P  # over F P
+    else:
+        r = _obj(radius)
+        top = np.abs(h) + r
+        dw = np.abs(a * q - w * F)
+        db = np.abs(af * q - b * F)
+        mismatch = top.dot(dw.T) + db[None, :] * P  # over q F P
+        propagated = r.dot(np.abs(w).T)  # over q P
+        size = top.dot(abs_a.T) + np.abs(af)[None, :] * P  # over F P
+    k = _U_INV - n
+    g = q * F * den * k * _ETA  # common row denominator
+    err = (
+        mismatch * (k * _ETA)
+        + propagated * (F * k * _ETA)
+        + size * (n * q * _ETA)
+        + (sum_abs_a + (2 * n + 2) * F)[None, :] * (q * k) * P
+    )
+    return z * (F * k * _ETA), err, g
+
+
+def _relu_radius(z: np.ndarray, err: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ReLU of exact values and the radius of ReLU over ``[z - err, z + err]``."""
+    zero = 0
+    h = np.where(z > zero, z, zero)
+    up = np.where(z + err > zero, z + err, zero) - h
+    down = h - np.where(z - err > zero, z - err, zero)
+    return h, np.where(up > down, up, down)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Entrywise ``num / den`` as floats (close, not exact: only used to locate extremes)."""
+    try:
+        return num.reshape(-1).astype(np.float64) / den.reshape(-1).astype(np.float64)
+    except OverflowError:
+        return np.array([int(a) / int(b) for a, b in zip(num.reshape(-1), den.reshape(-1), strict=True)])
+
+
+def _dyadic_bound(value: Fraction, up: bool, bits: int = 64) -> Fraction:
+    """A short dyadic bound on ``value``: above it if ``up``, else below it."""
+    if value == 0:
+        return value
+    shift = bits - (abs(value.numerator).bit_length() - value.denominator.bit_length())
+    scaled = value * Fraction(2) ** shift
+    n = -((-scaled.numerator) // scaled.denominator) if up else scaled.numerator // scaled.denominator
+    return Fraction(n) / Fraction(2) ** shift
+
+
+def certify_float64_first_layer(net: Network, X: Any) -> dict[str, Any]:
+    """Certify that float64 rounding in the first layer moves no point across a step.
+
+    For every point, bound exactly how far the float64 first layer can be from
+    the exact one, then how far the float64 second-layer pre-activations can
+    be from the exact ones, and check each second-layer unit stays on its side
+    of zero (or, if the second layer is the output, stays within 1/2). The
+    margin is the least distance of an exact second-layer pre-activation from
+    zero minus its error bound (``1/2`` minus the error for an output).
+
+    Parameters
+    ----------
+    net : Network
+    X : array_like
+        The data points (float64 rows), converted exactly.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``certified`` (bool, decided exactly); ``margin``
+        (float) and ``margin_lower_bound`` (an exact dyadic ``"p/q"`` below
+        it) with the ``margin_point`` and ``margin_unit`` attaining it;
+        ``margin_bits`` (``log2`` of the least ratio |pre-activation| / error
+        bound); ``first_layer_error`` (the largest bound on the first layer's
+        float64 error) and ``first_layer_error_bound`` (an exact dyadic above
+        it) at ``first_layer_worst`` ``[point, unit]``; ``unstable_points``
+        (up to 10); ``points``; ``checked``; ``gamma``; ``assumptions``.
+
+    Examples
+    --------
+    ``s(x) = 3x + 1/10`` then steps at 1 and 2 (the nearest point is 0.35 away):
+
+    >>> net = Network([AffineLayer.from_rationals([[3]], [Fraction(1, 10)]),
+    ...                AffineLayer.from_dense([[1], [1]], [-1, -2]),
+    ...                AffineLayer.from_dense([[1, 1]], [0])])
+    >>> cert = certify_float64_first_layer(net, [[0.0], [0.5], [0.75]])
+    >>> cert["certified"], cert["margin_point"], round(cert["margin"], 6)
+    (True, 2, 0.35)
+    >>> cert["first_layer_error"] < 1e-15
+    True
+    """
+    x = np.asarray(X, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != net.input_dim:
+        raise DataError(f"inputs of shape {x.shape} do not fit a network with {net.input_dim} inputs")
+    e = exact_inputs(x)
+    z1, err1, g1 = layer_error_bounds(net.layers[0], e.nums, e.dens)
+    ratios1 = _ratio(err1, np.repeat(g1, err1.shape[1]))
+    w1 = int(np.argmax(ratios1))
+    worst1 = divmod(w1, err1.shape[1])
+    first_err = _dyadic_bound(Fraction(int(err1[worst1]), int(g1[worst1[0]])), up=True)
+    cert: dict[str, Any] = {
+        "points": int(x.shape[0]),
+        "first_layer_error": float(first_err),
+        "first_layer_error_bound": str(first_err),
+        "first_layer_worst": [int(worst1[0]), int(worst1[1])],
+        "gamma": str(gamma(net.layers[0].n_in + 1)),
+        "assumptions": (
+            "IEEE 754 binary64 with round to nearest; any summation order, "
+            "with or without fused multiply-add; gradual underflow or flush-to-zero"
+        ),
+    }
+    if len(net.layers) == 1:
+        slack = g1[:, None] - 2 * err1  # 1/2 - err, over 2 g
+        return _finish(cert, slack, 2 * g1, abs(z1), err1, output=True)
+    h1, r1 = _relu_radius(z1, err1)
+    z2, err2, g2 = layer_error_bounds(net.layers[1], h1, g1, r1)
+    output = len(net.layers) == 2
+    if output:
+        slack = g2[:, None] - 2 * err2
+        return _finish(cert, slack, 2 * g2, np.abs(z2), err2, output=True)
+    size = np.abs(z2)
+    slack = np.where(err2 == 0, size + 1, size - err2)  # err 0: the value is exact in float64
+    return _finish(cert, slack, g2, size, err2, output=False)
+
+
+def _finish(
+    cert: dict[str, Any],
+    slack: np.ndarray,
+    den: np.ndarray,
+    size: np.ndarray,
+    err: np.ndarray,
+    *,
+    output: bool,
+) -> dict[str, Any]:
+    m = slack.shape[1]
+    bad = np.flatnonzero((slack <= 0).any(axis=1))
+    exact_cells = err == 0
+    margins = _ratio(slack, np.repeat(den, m))
+    masked = np.where(exact_cells.reshape(-1), np.inf, margins)
+    if not np.isfinite(masked).any():
+        masked = margins
+    k = int(np.argmin(masked))
+    i, j = divmod(k, m)
+    exact_margin = _dyadic_bound(Fraction(int(slack[i, j]), int(den[i])), up=False)
+    with np.errstate(divide="ignore"):
+        factors = np.where(exact_cells.reshape(-1), np.inf, _ratio(size, np.where(err == 0, 1, err)))
+    least = float(np.min(factors)) if factors.size else float("inf")
+    cert.update(
+        {
+            "checked": "output within 1/2" if output else "second-layer activation pattern",
+            "certified": bool(bad.size == 0),
+            "margin": float(exact_margin),
+            "margin_lower_bound": str(exact_margin),
+            "margin_point": i,
+            "margin_unit": j,
+            "margin_bits": float(np.log2(least)) if least > 0 else float("-inf"),
+            "unstable_points": bad[:10].tolist(),
+        }
+    )
+    return cert
