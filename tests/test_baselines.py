@@ -1,0 +1,148 @@
+"""Baseline builders: exact memorization, sizes equal to bounds.baselines, clear errors."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bounds.baselines import one_layer_sizes, two_layer_sizes
+from proofs.baselines import METHODS, one_layer, two_layer
+from proofs.baselines.projection import grid_run, project_to_line, ramp_pair
+from proofs.data import make_dataset
+from proofs.errors import DataError, InfeasibleError
+from proofs.verify import verify
+
+FORMULAS = {"one_layer": one_layer_sizes, "two_layer": two_layer_sizes}
+OWN = [one_layer, two_layer]
+
+
+def _points(seed: int, n: int, d: int, bits: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(3 * n, d))
+    x /= np.maximum(1.0, np.linalg.norm(x, axis=1))[:, None]
+    x = np.trunc(x * 2**bits) / 2**bits  # short dyadic rationals, still in the ball
+    _, first = np.unique(x, axis=0, return_index=True)
+    return x[np.sort(first)[:n]]
+
+
+def _check(builder, X, y, **limits):
+    c = builder(X, y, **limits)
+    net, rep = c.network, c.report
+    assert verify(net, X, y).verdict == "memorized"
+    formula = FORMULAS[rep["method"]](
+        rep["N"], rep["d"], rep["C"], gap=Fraction(rep["gap"]) if rep["gap"] else None, **limits
+    )
+    for key in ("width", "depth", "widths", "params", "nonzeros"):
+        assert getattr(net, key) == formula[key], key
+    assert net.max_bits <= formula["max_bits"]
+    assert rep["built"] == net.sizes()
+    return c
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 40),
+    d=st.integers(1, 4),
+    C=st.integers(2, 6),
+    bits=st.integers(2, 30),
+    low=st.integers(-3, 3),
+)
+def test_memorizes_and_sizes_equal_formula(seed, n, d, C, bits, low):
+    X = _points(seed, n, d, bits)
+    y = np.random.default_rng(seed + 1).integers(low, low + C, size=len(X))
+    for builder in OWN:
+        _check(builder, X, y)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 60), extra=st.integers(0, 40))
+def test_two_layer_within_width_limit(seed, n, extra):
+    X = _points(seed, n, 2, 20)
+    y = np.random.default_rng(seed).integers(1, 4, size=len(X))
+    least = two_layer_sizes(len(X), 2, 3)["width"]
+    c = _check(two_layer, X, y, width=least + extra)
+    assert c.network.width <= least + extra
+
+
+@pytest.mark.parametrize("builder", OWN)
+@pytest.mark.parametrize(
+    ("n", "d", "classes", "delta"), [(50, 2, 3, 0.05), (80, 5, 10, 0.2), (30, 1, 2, 0.05)]
+)
+def test_generated_data_sets(builder, n, d, classes, delta):
+    ds = make_dataset(n, d, classes, delta, seed=3)
+    c = _check(builder, ds.X, ds.y)
+    # the worst-case bit bound from delta alone holds when the draw met the gap target
+    worst = FORMULAS[c.report["method"]](ds.N, ds.d, c.report["C"], delta)
+    assert c.report["gap_meets_target"]
+    assert c.network.max_bits <= worst["max_bits"]
+
+
+def test_grid_run_stays_inside_and_avoids_zero():
+    for k in range(0, 6):
+        for lo_num in range(-40, 40, 3):
+            lo = Fraction(lo_num, 17)
+            for length in (1, 2, 5):
+                hi = lo + Fraction(2 * length + 1, 2**k) + Fraction(1, 1000)
+                s = grid_run(lo, hi, length, k)
+                run = range(s, s + length)
+                assert 0 not in run
+                assert all(lo < Fraction(m, 2**k) < hi for m in run)
+
+
+def test_ramp_pair_adds_its_jump():
+    for jump in range(-4, 5):
+        mp, mq = ramp_pair(3, jump)
+        assert mq - mp == jump and min(mp, mq) == 3
+
+
+def test_identical_points_are_named():
+    with pytest.raises(DataError, match="points 0 and 2 are identical"):
+        one_layer([[0.5, 0.0], [0.0, 0.5], [0.5, 0.0]], [1, 2, 3])
+
+
+def test_bad_labels():
+    with pytest.raises(DataError, match="label 1 is 0.5"):
+        two_layer([[0.5], [0.25]], [1, 0.5])
+    with pytest.raises(DataError, match="one label per point"):
+        two_layer([[0.5], [0.25]], [1])
+
+
+def test_infeasible_limits_name_the_need():
+    X = _points(0, 10, 2, 10)
+    y = [1, 2] * 5
+    with pytest.raises(InfeasibleError, match="needs width 20"):
+        one_layer(X, y, width=19)
+    with pytest.raises(InfeasibleError, match="needs width >= 7"):
+        two_layer(X, y, width=6)
+    with pytest.raises(InfeasibleError, match="depth 2"):
+        two_layer(X, y, depth=1)
+
+
+def test_projection_is_exact_and_distinct():
+    X = _points(5, 30, 3, 12)
+    pr = project_to_line(X, seed=2)
+    ts = [pr.t[i] for i in pr.order]
+    assert all(a < b for a, b in zip(ts, ts[1:], strict=False))
+    v = [Fraction(a, 2**pr.bits) for a in pr.direction]
+    assert pr.t[4] == sum(Fraction(float(c)) * w for c, w in zip(X[4], v, strict=True))
+
+
+def test_registry_builders_share_the_signature():
+    for name in ("one_layer", "two_layer"):
+        c = METHODS[name]([[0.5], [-0.5], [0.0]], [1, 2, 1], seed=4)
+        assert c.report["method"] == name and c.report["seed"] == 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("builder", OWN)
+def test_digits(builder):
+    pytest.importorskip("sklearn", reason="the digits data set needs scikit-learn")
+    from proofs.data import load_digits_dataset
+
+    ds = load_digits_dataset()
+    _check(builder, ds.X, ds.y)
