@@ -30,6 +30,11 @@ from proofs.errors import DataError, NetworkError
 from proofs.exact import ExactInputs, exact_inputs
 from proofs.network import AffineLayer, Network
 
+try:
+    import flint
+except ImportError:  # python-flint speeds up dense products; plain Python ints stay exact
+    flint = None
+
 __all__ = [
     "Segment",
     "SegmentRegions",
@@ -94,14 +99,26 @@ def _affine(a: np.ndarray, dens: np.ndarray, layer: AffineLayer) -> tuple[np.nda
     z = np.multiply.outer(d_k, np.array(bias, dtype=kind))
     if layer.nnz:
         rows, cols, starts, targets = _layer_parts(layer)
-        if small and layer.nnz * 4 >= layer.n_in * layer.n_out:
+        dense = layer.nnz * 4 >= layer.n_in * layer.n_out
+        if small and dense:
             w = np.zeros((layer.n_in, layer.n_out), dtype=np.int64)
             w[cols, rows] = nums
             z += a_k @ w
+        elif dense and flint is not None and a.shape[0] * layer.nnz >= 4096:
+            z += _flint_product(a_k, layer)
         else:
             prod = a_k[:, cols] * np.array(nums, dtype=kind)
             z[:, targets] += np.add.reduceat(prod, starts, axis=1)
     return z, d_k * layer.denom
+
+
+def _flint_product(a: np.ndarray, layer: AffineLayer) -> np.ndarray:
+    """``a W^T`` as one FLINT ``fmpz_mat`` product (object array of ``fmpz``)."""
+    w, _, _ = layer.to_dense()
+    prod = flint.fmpz_mat(a.tolist()) * flint.fmpz_mat(w).transpose()
+    out = np.empty(a.shape[0] * layer.n_out, dtype=object)
+    out[:] = prod.entries()
+    return out.reshape(a.shape[0], layer.n_out)
 
 
 def hidden_preactivations(net: Network, inputs: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
