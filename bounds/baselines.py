@@ -231,8 +231,9 @@ def two_layer_sizes(
     if not ok:
         least_w = min(max(c["width1"], c["width2"]) for c in cands)
         least_p = min(c["params"] for c in cands)
+        limits = " and ".join(f"{k} {v}" for k, v in (("width", width), ("params", params)) if v is not None)
         raise InfeasibleError(
-            f"two_layer cannot memorize N={N} points in d={d} within width {width} and params {params}: "
+            f"two_layer cannot memorize N={N} points in d={d} within {limits}: "
             f"it needs width >= {least_w} and params >= {least_p}"
         )
     if width is None and params is None:

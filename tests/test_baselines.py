@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import numpy as np
@@ -11,9 +12,11 @@ from hypothesis import strategies as st
 
 from bounds.baselines import one_layer_sizes, two_layer_sizes
 from proofs.baselines import METHODS, one_layer, two_layer
+from proofs.baselines.compare import compare, format_table
 from proofs.baselines.projection import grid_run, project_to_line, ramp_pair
-from proofs.data import make_dataset
-from proofs.errors import DataError, InfeasibleError
+from proofs.cli import main
+from proofs.data import make_dataset, save_dataset
+from proofs.errors import DataError, InfeasibleError, ParameterError
 from proofs.verify import verify
 
 FORMULAS = {"one_layer": one_layer_sizes, "two_layer": two_layer_sizes}
@@ -146,3 +149,39 @@ def test_digits(builder):
 
     ds = load_digits_dataset()
     _check(builder, ds.X, ds.y)
+
+
+def test_compare_rows_and_formats():
+    ds = make_dataset(40, 2, 3, 0.1, seed=1)
+    rows = compare(ds.X, ds.y, methods=["one_layer", "two_layer"], width=80)
+    assert [r["verdict"] for r in rows] == ["memorized", "memorized"]
+    assert rows[0]["width"] == 2 * ds.N and rows[1]["depth"] == 2
+    assert all(r["pieces"] >= 1 for r in rows)
+    md = format_table(rows, "markdown").splitlines()
+    assert len(md) == 4 and md[2].startswith("| one_layer | 80 |")
+    assert format_table(rows, "csv").splitlines()[0].startswith("method,width,depth")
+    assert r"\toprule" in format_table(rows, "latex")
+    with pytest.raises(ParameterError, match="unknown table format 'html'"):
+        format_table(rows, "html")
+    with pytest.raises(ParameterError, match=r"unknown method\(s\) \['nope'\]"):
+        compare(ds.X, ds.y, methods=["nope"])
+
+
+def test_compare_reports_infeasible_methods():
+    rows = compare([[0.5], [-0.5], [0.0]], [1, 2, 1], methods=["one_layer"], width=2)
+    assert rows[0]["width"] is None and "needs width 6" in rows[0]["verdict"]
+
+
+def test_compare_cli(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    save_dataset(make_dataset(30, 2, 3, 0.1, seed=2), tmp_path / "pts.npz")
+    assert main(["compare", "pts.npz", "-m", "one_layer,two_layer", "-f", "csv", "-o", "t.csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1].startswith("one_layer,60,1,")
+    assert (tmp_path / "t.csv").read_text().strip() == out.strip()
+    assert main(["compare", "pts.npz", "--json", "--no-regions", "-m", "two_layer"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"][0]["verdict"] == "memorized"
+    assert main(["compare", "pts.npz", "-f", "html", "-o", "bad.txt"]) == 2
+    assert "choose one of markdown" in capsys.readouterr().err
+    assert not (tmp_path / "bad.txt").exists()
+    assert main(["compare", "missing.npz"]) != 0

@@ -97,9 +97,7 @@ def one_layer(
     t1 = time.perf_counter()
     k = proj.grid_exponent(C)
     base = label_base(labels)
-    pairs = one_layer_breakpoints(
-        [proj.t[i] for i in proj.order], [labels[i] for i in proj.order], base, k
-    )
+    pairs = one_layer_breakpoints([proj.t[i] for i in proj.order], [labels[i] for i in proj.order], base, k)
     hidden = line_units(proj, k, [m for pair in pairs for m in pair])
     out = AffineLayer.from_triplets(
         1, 2 * n, [(0, 2 * j + s, 1 - 2 * s) for j in range(n) for s in (0, 1)], [base]
@@ -114,4 +112,3 @@ def one_layer(
             "one_layer", net, n, d, C, proj, k, seed, delta2, (width, depth, params), (t1 - t0, t2 - t1)
         ),
     )
-

@@ -154,7 +154,17 @@ def two_layer(
     return BaselineConstruction(
         net,
         baseline_report(
-            "two_layer", net, n, d, C, proj, k, seed, delta2, (width, depth, params), (t1 - t0, t2 - t1),
+            "two_layer",
+            net,
+            n,
+            d,
+            C,
+            proj,
+            k,
+            seed,
+            delta2,
+            (width, depth, params),
+            (t1 - t0, t2 - t1),
             {"group_size": B, "groups": G},
         ),
     )
