@@ -32,6 +32,7 @@ app = typer.Typer(
 _COMMAND_MODULES = [
     "proofs.cli.demo",
     "proofs.cli.memorize",
+    "proofs.cli.compare",
     "proofs.cli.export",
 ]
 
