@@ -293,11 +293,13 @@ def line_values(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarr
 
 def _sort_exact(S: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Order of the rationals ``S / D`` and, per sorted position, a distinct-value id."""
-    approx = (
-        np.array([float(int(s)) / float(int(d)) for s, d in zip(S, D, strict=True)])
-        if (S.dtype == object or D.dtype == object)
-        else S / D
-    )
+    if S.dtype == object or D.dtype == object:
+        try:
+            approx = np.array([int(a) / int(b) for a, b in zip(S, D, strict=True)])
+        except OverflowError:  # beyond float range: the exact sort below takes over
+            approx = np.zeros(len(S))
+    else:
+        approx = S / D
     order = np.argsort(approx, kind="stable")
     s, d = S[order], D[order]
     diff = _signs(s[1:], -s[:-1], d[:-1], d[1:]) if len(s) > 1 else np.zeros(0, dtype=np.int64)

@@ -89,7 +89,9 @@ def run_memorize(
 
 def memorize_cmd(
     data: Path = typer.Argument(
-        ..., help="Data set: .npz with arrays X and y, or .csv (label last), or 'digits'."
+        ...,
+        metavar="DATA",
+        help="Data set: .npz with arrays X and y, or .csv (label last), or 'digits'.",
     ),
     width: int | None = typer.Option(
         None, "--width", "-W", min=1, help="Target width W (largest hidden layer)."
@@ -148,8 +150,8 @@ def memorize_cmd(
 
 
 def verify_cmd(
-    net: Path = typer.Argument(..., help="Network file (.npz or .json)."),
-    data: Path = typer.Argument(..., help="Data set file (.npz or .csv) or 'digits'."),
+    net: Path = typer.Argument(..., metavar="NET", help="Network file (.npz or .json)."),
+    data: Path = typer.Argument(..., metavar="DATA", help="Data set file (.npz or .csv) or 'digits'."),
     cert: Path | None = typer.Option(
         None, "--cert", help="Certificate to check: digests, sizes, counts and verdict must all match."
     ),
