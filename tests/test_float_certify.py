@@ -1,0 +1,182 @@
+"""The float64 first-layer certificate: its error bounds hold, its verdicts are right."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from proofs.errors import DataError
+from proofs.exact import exact_inputs
+from proofs.export import float_layers
+from proofs.float_certify import certify_float64_first_layer, gamma, layer_error_bounds
+from proofs.network import AffineLayer, Network
+
+
+def _orders(w: np.ndarray, b: float, x: np.ndarray) -> list[float]:
+    """Float64 dot products ``w . x + b`` evaluated in several orders."""
+    prods = [float(a) * float(c) for a, c in zip(w, x, strict=True)]
+    out = [float(np.dot(w, x) + b)]
+    s = b
+    for p in prods:
+        s += p
+    out.append(s)
+    s = 0.0
+    for p in reversed(prods):
+        s += p
+    out.append(s + b)
+    out.append(math.fsum([*prods, b]))
+    half = len(prods) // 2
+    out.append((sum(prods[:half]) + b) + sum(prods[half:]))
+    return out
+
+
+rational = st.tuples(
+    st.integers(-(2**80), 2**80), st.sampled_from([1, 3, 7, 2**20, 2**60, 3 * 2**40, 10**30])
+)
+floats = st.floats(min_value=-1, max_value=1, allow_nan=False, allow_subnormal=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda d: st.tuples(
+    st.lists(rational, min_size=d, max_size=d), rational, st.lists(floats, min_size=d, max_size=d)
+)))
+def test_first_layer_bound_holds_in_every_order(case) -> None:
+    weights, (bn, bd), xs = case
+    layer = AffineLayer.from_rationals([[Fraction(n, q) for n, q in weights]], [Fraction(bn, bd)])
+    x = np.array([xs])
+    e_rows = exact_inputs(x)
+    z, err, g = layer_error_bounds(layer, e_rows.nums, e_rows.dens)
+    exact = Fraction(int(z[0, 0]), int(g[0]))
+    terms = [Fraction(n, q) * Fraction(v) for (n, q), v in zip(weights, xs, strict=True)]
+    assert exact == sum(terms) + Fraction(bn, bd)
+    bound = Fraction(int(err[0, 0]), int(g[0]))
+    (wf, bf), = float_layers(Network([layer]))
+    for value in _orders(wf[0], float(bf[0]), x[0]):
+        assert abs(Fraction(value) - exact) <= bound
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32))
+def test_second_layer_bound_holds_for_perturbed_inputs(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 5))
+    w = [[Fraction(int(rng.integers(-(2**40), 2**40)), int(rng.choice([1, 3, 2**30]))) for _ in range(m)]]
+    layer = AffineLayer.from_rationals(w, [Fraction(int(rng.integers(-100, 100)), 7)])
+    h = [Fraction(int(rng.integers(0, 2**20)), 2**10) for _ in range(m)]
+    r = [Fraction(int(rng.integers(0, 2**8)), 2**30) for _ in range(m)]
+    den = 2**30
+    hn = np.array([[int(v * den) for v in h]], dtype=object)
+    rn = np.array([[int(v * den) for v in r]], dtype=object)
+    z, err, g = layer_error_bounds(layer, hn, np.array([den], dtype=object), rn)
+    exact = Fraction(int(z[0, 0]), int(g[0]))
+    bound = Fraction(int(err[0, 0]), int(g[0]))
+    (wf, bf), = float_layers(Network([layer]))
+    for _ in range(5):  # any float input within the radius
+        ht = np.array([float(a + (2 * rng.random() - 1) * b) for a, b in zip(h, r, strict=True)])
+        ht = np.array(
+            [v if abs(Fraction(v) - a) <= b else float(a) for v, a, b in zip(ht, h, r, strict=True)]
+        )
+        for value in _orders(wf[0], float(bf[0]), ht):
+            assert abs(Fraction(value) - exact) <= bound
+
+
+def test_gamma_exact() -> None:
+    assert gamma(3) == Fraction(3, 2**53 - 3)
+    assert float(gamma(64)) < 64 * 2**-53 * 1.0001
+
+
+def _step_net(shift: Fraction) -> Network:
+    """``s = x / 3 + shift``, steps at 1 and 2, output their sum."""
+    return Network(
+        [
+            AffineLayer.from_rationals([[Fraction(1, 3)]], [shift]),
+            AffineLayer.from_dense([[1], [1]], [-1, -2]),
+            AffineLayer.from_dense([[1, 1]], [0]),
+        ]
+    )
+
+
+def test_certified_with_the_right_margin() -> None:
+    X = np.array([[0.75], [2.25], [4.5]])
+    net = _step_net(Fraction(1, 10))
+    cert = certify_float64_first_layer(net, X)
+    assert cert["certified"] and cert["unstable_points"] == []
+    assert cert["checked"] == "second-layer activation pattern"
+    s = [Fraction(x) / 3 + Fraction(1, 10) for x in X[:, 0].tolist()]
+    distance = min(abs(v - t) for v in s for t in (1, 2))
+    lower = Fraction(cert["margin_lower_bound"])
+    assert lower <= distance and distance - lower < Fraction(1, 10**12)
+    assert cert["margin_point"] == 1  # s = 0.85 is 0.15 from the step at 1
+    assert 0 < cert["first_layer_error"] < 1e-15
+    assert Fraction(cert["first_layer_error_bound"]) >= Fraction(cert["first_layer_error"]) * (1 - 1e-15)
+
+
+def test_point_on_a_step_is_not_certified() -> None:
+    x = 0.3
+    on_step = 1 - Fraction(x) / 3  # s(0.3) = 1 exactly, but the float run is off by a rounding
+    net = _step_net(on_step)
+    cert = certify_float64_first_layer(net, np.array([[0.9], [x]]))
+    assert not cert["certified"]
+    assert cert["unstable_points"] == [1]
+    assert cert["margin"] <= 0 and cert["margin_point"] == 1
+
+
+def test_output_layer_next() -> None:
+    net = Network([AffineLayer.from_rationals([[Fraction(1, 3)]], [0]), AffineLayer.from_dense([[3]], [0])])
+    cert = certify_float64_first_layer(net, np.array([[0.5], [1.0]]))
+    assert cert["checked"] == "output within 1/2" and cert["certified"]
+    assert 0.5 - 1e-12 < cert["margin"] < 0.5
+    alone = Network([AffineLayer.from_rationals([[Fraction(1, 3), 2**40]], [0])])
+    cert = certify_float64_first_layer(alone, np.array([[0.5, 1.0]]))
+    assert cert["certified"] and cert["margin"] < 0.5
+    huge = Network([AffineLayer.from_rationals([[Fraction(1, 3), 2**60]], [0])])
+    assert not certify_float64_first_layer(huge, np.array([[0.5, 1.0]]))["certified"]
+
+
+def test_unstable_when_rounding_is_large() -> None:
+    # a weight of 2^80 / 3 makes the first-layer error about 2^27: steps at 1, 2 cannot be trusted
+    net = Network(
+        [
+            AffineLayer.from_rationals([[Fraction(2**80, 3)]], [0]),
+            AffineLayer.from_dense([[1]], [-(2**78)]),
+            AffineLayer.from_dense([[1]], [0]),
+        ]
+    )
+    x = np.array([[0.75 + 2**-40]])
+    cert = certify_float64_first_layer(net, x)
+    assert cert["certified"]  # far from the step: the pattern is safe
+    near = 3 * Fraction(2**78) / Fraction(2**80)  # s = 2^78 exactly at x = 3/4
+    cert = certify_float64_first_layer(net, np.array([[float(near) + 2**-52]]))
+    assert not cert["certified"]
+
+
+def test_bad_inputs() -> None:
+    net = _step_net(Fraction(0))
+    with pytest.raises(DataError, match="do not fit a network with 1 inputs"):
+        certify_float64_first_layer(net, np.zeros((3, 2)))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32), st.integers(1, 40))
+def test_first_layer_bound_holds_under_onnxruntime(seed: int, d: int) -> None:
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (memcap[onnx])")
+    from proofs.export import to_onnx
+
+    rng = np.random.default_rng(seed)
+    w = [[Fraction(int(rng.integers(-(2**62), 2**62)), 3 * 2**40) for _ in range(d)] for _ in range(3)]
+    layer = AffineLayer.from_rationals(w, [Fraction(int(rng.integers(-(2**50), 2**50)), 7) for _ in range(3)])
+    x = rng.normal(size=(50, d)) * rng.choice([1.0, 2.0**-30, 2.0**-1000], size=(50, 1))
+    model = to_onnx(Network([layer])).SerializeToString()
+    session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    (out,) = session.run(["y"], {"x": x})
+    e = exact_inputs(x)
+    z, err, g = layer_error_bounds(layer, e.nums, e.dens)
+    for i in range(x.shape[0]):
+        for j in range(3):
+            exact = Fraction(int(z[i, j]), int(g[i]))
+            assert abs(Fraction(float(out[i, j])) - exact) <= Fraction(int(err[i, j]), int(g[i]))
