@@ -30,10 +30,11 @@ from proofs.errors import DataError, NetworkError
 from proofs.exact import ExactInputs, exact_inputs
 from proofs.network import AffineLayer, Network
 
+_flint: Any
 try:
-    import flint
+    import flint as _flint
 except ImportError:  # python-flint speeds up dense products; plain Python ints stay exact
-    flint = None
+    _flint = None
 
 __all__ = [
     "Segment",
@@ -46,7 +47,9 @@ __all__ = [
     "random_segments",
     "plane_through",
     "plane_axes",
+    "plane_from_spec",
     "plane_regions",
+    "plane_coordinates",
     "plot_plane_regions",
     "regioncam_segment_count",
     "regioncam_plane_count",
@@ -104,7 +107,7 @@ def _affine(a: np.ndarray, dens: np.ndarray, layer: AffineLayer) -> tuple[np.nda
             w = np.zeros((layer.n_in, layer.n_out), dtype=np.int64)
             w[cols, rows] = nums
             z += a_k @ w
-        elif dense and flint is not None and a.shape[0] * layer.nnz >= 4096:
+        elif dense and _flint is not None and a.shape[0] * layer.nnz >= 4096:
             z += _flint_product(a_k, layer)
         else:
             prod = a_k[:, cols] * np.array(nums, dtype=kind)
@@ -115,7 +118,7 @@ def _affine(a: np.ndarray, dens: np.ndarray, layer: AffineLayer) -> tuple[np.nda
 def _flint_product(a: np.ndarray, layer: AffineLayer) -> np.ndarray:
     """``a W^T`` as one FLINT ``fmpz_mat`` product (object array of ``fmpz``)."""
     w, _, _ = layer.to_dense()
-    prod = flint.fmpz_mat(a.tolist()) * flint.fmpz_mat(w).transpose()
+    prod = _flint.fmpz_mat(a.tolist()) * _flint.fmpz_mat(w).transpose()
     out = np.empty(a.shape[0] * layer.n_out, dtype=object)
     out[:] = prod.entries()
     return out.reshape(a.shape[0], layer.n_out)
@@ -474,6 +477,49 @@ def plane_axes(d: int, i: int, j: int, half: Any = 1) -> Plane:
     return Plane(zero, eu, ev, (-h, h, -h, h), f"axes {i}, {j}")
 
 
+def plane_from_spec(spec: str, d: int, X: Any = None) -> Plane:
+    """A plane from a short text: ``axes:I,J[:H]``, ``points:I,J,K`` (data rows) or ``auto``.
+
+    ``auto`` is the plane through the first three data points when ``X`` has
+    at least three rows and ``d >= 2``, else the plane of axes 0 and 1.
+
+    >>> plane_from_spec("axes:0,2:3", d=3).box[1]
+    Fraction(3, 1)
+    >>> plane_from_spec("points:0,1,2", d=2, X=[[0, 0], [1, 0], [0, 1]]).label
+    'plane through data points 0, 1, 2'
+    """
+    kind, _, rest = spec.partition(":")
+    try:
+        if kind == "auto":
+            if X is not None and len(X) >= 3 and d >= 2:
+                return plane_from_spec("points:0,1,2", d, X)
+            return plane_axes(d, 0, 1)
+        if kind == "axes":
+            idx, _, half = rest.partition(":")
+            i, j = (int(v) for v in idx.split(","))
+            return plane_axes(d, i, j, Fraction(half) if half else 1)
+        if kind == "points":
+            if X is None:
+                raise DataError("a plane through data points needs the data (--data)")
+            rows = [int(v) for v in rest.split(",")]
+            bad = [r for r in rows if not 0 <= r < len(X)]
+            if len(rows) != 3 or bad:
+                raise DataError(f"give three data row indices in 0..{len(X) - 1}, got {rest!r}")
+            plane = plane_through([np.asarray(X, dtype=np.float64)[r] for r in rows])
+            return Plane(
+                plane.origin,
+                plane.axis_u,
+                plane.axis_v,
+                plane.box,
+                f"plane through data points {', '.join(map(str, rows))}",
+            )
+    except ValueError as err:
+        if isinstance(err, DataError):
+            raise
+        raise DataError(f"cannot read the plane {spec!r}: {err}") from err
+    raise DataError(f"unknown plane {spec!r}; use axes:I,J[:H], points:I,J,K or auto")
+
+
 @dataclass(frozen=True)
 class PlaneRegions:
     """Exact regions of a network on a plane slice.
@@ -652,6 +698,18 @@ def _edge_line(p: list[Fraction], q: list[Fraction]) -> tuple[tuple[Fraction, ..
     # position along the line: u when the line is not vertical, else v
     tp, tq = (p[0], q[0]) if b else (p[1], q[1])
     return (a, b, c), min(tp, tq), max(tp, tq)
+
+
+def plane_coordinates(plane: Plane, X: Any) -> np.ndarray:
+    """Float ``(u, v)`` coordinates of the points' orthogonal projections, for drawing only.
+
+    >>> plane_coordinates(plane_axes(3, 0, 2), [[0.5, 9.0, -0.25]]).tolist()
+    [[0.5, -0.25]]
+    """
+    basis = np.array([plane.axis_u, plane.axis_v], dtype=np.float64).T
+    shifted = np.asarray(X, dtype=np.float64) - np.array(plane.origin, dtype=np.float64)
+    coords, *_ = np.linalg.lstsq(basis, shifted.T, rcond=None)
+    return np.asarray(coords.T)
 
 
 def plot_plane_regions(

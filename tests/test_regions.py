@@ -235,3 +235,14 @@ def test_regioncam_refuses_weights_float32_cannot_hold():
     net = Network([AffineLayer.from_dense([[1]], [0], denom=3), AffineLayer.from_dense([[1]], [0])])
     with pytest.raises(NetworkError, match="float32 cannot hold exactly"):
         regioncam_segment_count(net, Segment.between([0], [1]))
+
+
+def test_flint_products_and_plain_integers_agree(monkeypatch):
+    import proofs.regions as regions
+
+    net = random_net(2, [24, 24, 24], seed=3, frac_bits=20)
+    seg = Segment.between([-1, Fraction(-1, 2)], [1, Fraction(3, 4)])
+    first = segment_regions(net, seg)
+    monkeypatch.setattr(regions, "_flint", None)
+    second = segment_regions(net, seg)
+    assert (first.vertices, first.breakpoints) == (second.vertices, second.breakpoints)

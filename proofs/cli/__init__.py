@@ -31,9 +31,11 @@ app = typer.Typer(
 # One line per command module; each defines register(app).
 _COMMAND_MODULES = [
     "proofs.cli.demo",
+    "proofs.cli.data",
     "proofs.cli.memorize",
     "proofs.cli.compare",
     "proofs.cli.export",
+    "proofs.cli.analyze",
 ]
 
 for _name in _COMMAND_MODULES:
