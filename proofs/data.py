@@ -100,10 +100,12 @@ class Dataset:
         return f"Dataset(N={self.N}, d={self.d}, C={self.C}, source={self.source!r})"
 
 
-def _rows(idx: Any) -> str:
+def _rows(idx: Any, word: str = "row") -> str:
+    """``"row 3"`` or ``"rows 1, 4, ... (12 rows in all)"``."""
     idx = [int(i) for i in idx]
     shown = ", ".join(str(i) for i in idx[:_SHOW])
-    return shown + (f", ... ({len(idx)} rows in all)" if len(idx) > _SHOW else "")
+    more = f", ... ({len(idx)} {word}s in all)" if len(idx) > _SHOW else ""
+    return f"{word}{'s' if len(idx) > 1 else ''} {shown}{more}"
 
 
 def _points(X: Any) -> np.ndarray:
@@ -136,12 +138,12 @@ def _points(X: Any) -> np.ndarray:
         lost = np.nonzero((x.astype(np.int64) != arr).any(axis=1) | (np.abs(x) >= 2.0**63).any(axis=1))[0]
         if lost.size:
             raise DataError(
-                f"integer coordinates in rows {_rows(lost)} are not exact in float64 (above 2**53)"
+                f"integer coordinates at {_rows(lost)} are not exact in float64 (above 2**53)"
             )
     bad = ~np.isfinite(x)
     if bad.any():
         raise DataError(
-            f"X contains NaN or inf in rows {_rows(np.unique(np.nonzero(bad)[0]))}; remove or replace them"
+            f"X contains NaN or inf at {_rows(np.unique(np.nonzero(bad)[0]))}; remove or replace them"
         )
     return np.ascontiguousarray(x + 0.0)
 
@@ -166,13 +168,14 @@ def _labels(y: Any, n: int) -> np.ndarray:
         if bad.size:
             i = int(bad[0])
             raise DataError(
-                f"labels must be integers; rows {_rows(bad)} are not (row {i} has {arr[i]!r}); "
+                f"labels must be integers, not so at {_rows(bad)} (row {i} has {arr[i].item()!r}); "
                 "map classes to integers such as 0..C-1"
             )
         return arr.astype(np.int64)
     out = np.empty(n, dtype=np.int64)
     bad_rows = []
-    for i, v in enumerate(arr.tolist()):
+    values = arr.tolist()
+    for i, v in enumerate(values):
         try:
             f = float(v) if not isinstance(v, int) else v
             if isinstance(v, bool) or f != int(f):
@@ -183,7 +186,7 @@ def _labels(y: Any, n: int) -> np.ndarray:
     if bad_rows:
         i = bad_rows[0]
         raise DataError(
-            f"labels must be integers; rows {_rows(bad_rows)} are not (row {i} has {arr[i]!r}); "
+            f"labels must be integers, not so at {_rows(bad_rows)} (row {i} has {values[i]!r}); "
             "map classes to integers such as 0..C-1"
         )
     return out
@@ -309,7 +312,7 @@ def validate_dataset(
         max_norm = math.sqrt(float(max_sq))
         if not rescale:
             raise DataError(
-                f"rows {_rows(outside)} lie outside the closed unit ball (largest norm {max_norm:.6g}); "
+                f"points outside the closed unit ball at {_rows(outside)} (largest norm {max_norm:.6g}); "
                 "scale the data, or pass rescale=True (--rescale) to divide by a power of two"
             )
         s = _power_of_two_scale(max_sq)
@@ -373,10 +376,8 @@ def _read_csv(path: Path) -> tuple[Any, Any]:
     except (OSError, UnicodeDecodeError) as err:
         raise FormatError(f"{path}: cannot read as CSV ({err})") from None
     lines = [(k + 1, [c.strip() for c in r]) for k, r in enumerate(rows) if any(c.strip() for c in r)]
-    if lines and not all(_is_number(c) for c in lines[0][1][:-1]) and all(
-        _is_number(c) for c in lines[1][1][:-1] if len(lines) > 1
-    ):
-        lines = lines[1:]  # a header row: its feature fields are not numbers
+    if lines and not all(_is_number(c) for c in lines[0][1][:-1]):
+        lines = lines[1:]  # a header row: its coordinate fields are not numbers
     if not lines:
         raise DataError(f"{path}: the data set is empty (N = 0); give at least 2 points")
     width = len(lines[0][1])
@@ -384,7 +385,9 @@ def _read_csv(path: Path) -> tuple[Any, Any]:
         raise DataError(f"{path}: each row needs at least one coordinate and a label in the last column")
     bad = [ln for ln, r in lines if len(r) != width]
     if bad:
-        raise DataError(f"{path}: lines {_rows(bad)} do not have {width} fields like the first data line")
+        raise DataError(
+            f"{path}: {_rows(bad, 'line')}: expected {width} fields like the first data line"
+        )
     feats = np.empty((len(lines), width - 1))
     for k, (ln, r) in enumerate(lines):
         try:

@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 Progress = Callable[[str, int, int], None]
+_Projection = tuple[np.ndarray, np.ndarray, float]  # projections, their error bounds, sqrt(d')
 
 _U = 2.0**-53
 _TINY = 2.0**-1000  # absolute slack covering underflow in products of tiny values
@@ -247,7 +248,7 @@ def _gram_pass(x: np.ndarray, best: _Best, progress: Progress | None) -> None:
             progress("gram pass", i1, n)
 
 
-def _hadamard_projection(x: np.ndarray, m: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
+def _hadamard_projection(x: np.ndarray, m: int, seed: int) -> _Projection:
     """``m`` rows of a random-signed Sylvester-Hadamard map, with error bounds.
 
     Returns projections ``p`` (N, m), the per-point bound on the float error of
@@ -337,15 +338,12 @@ def _ramp(counts: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def _grid_for(x: np.ndarray, r2: float, proj: tuple[np.ndarray, np.ndarray, float], m: int) -> _Grid:
+def _grid_for(x: np.ndarray, r2: float, proj: _Projection, m: int) -> _Grid:
     p, err, scale = proj
     h = (scale * math.sqrt(r2) + 2.0 * float(err.max())) * (1.0 + 1e-9)
     extent = float((p[:, :m].max(axis=0) - p[:, :m].min(axis=0)).max())
     h = max(h, extent / 30_000.0, 1e-300)
     return _Grid(p[:, :m], h)
-
-
-_Projection = tuple[np.ndarray, np.ndarray, float]
 
 
 def _screen(x: np.ndarray, grid: _Grid, proj: _Projection, r2: float, best: _Best) -> None:
@@ -366,12 +364,15 @@ def _screen(x: np.ndarray, grid: _Grid, proj: _Projection, r2: float, best: _Bes
 
 
 def close_pairs(
-    X: Any, delta: float, *, limit: int | None = None, seed: int = 0
+    X: Any, delta: float, *, limit: int | None = None, method: str = "auto", seed: int = 0
 ) -> list[tuple[int, int, Fraction]]:
     """Every pair of rows at distance strictly less than ``delta``, found exactly.
 
     Returns ``(i, j, d2)`` with ``i < j`` and ``d2`` the exact squared
-    distance, sorted by ``d2``; at most ``limit`` of them if given.
+    distance, sorted by ``d2``; at most ``limit`` of them if given. ``method``
+    forces the float pass (``"gram"`` or ``"grid"``) as in :func:`min_distance`;
+    the grid costs about the number of pairs whose projections are close, small
+    when ``delta`` is small against the spread of the data.
 
     Examples
     --------
@@ -382,7 +383,7 @@ def close_pairs(
     d2 = Fraction(float(delta)) ** 2
     r2 = float(d2) * (1.0 + 8 * _U)
     best = _Best(r2, fixed=True)
-    if x.shape[0] <= _SMALL_N:
+    if method == "gram" or (method == "auto" and x.shape[0] <= _SMALL_N):
         _gram_pass(x, best, None)
     else:
         proj = _hadamard_projection(x, 16, seed)
@@ -401,7 +402,7 @@ def _grid_dims(x: np.ndarray) -> int:
     return min(x.shape[1], 4, max(1, int(math.log(max(x.shape[0], 2), 8))))
 
 
-def _neighbour_pairs(x: np.ndarray, proj: tuple[np.ndarray, np.ndarray, float]) -> _Best:
+def _neighbour_pairs(x: np.ndarray, proj: _Projection) -> _Best:
     """Near neighbours along one projection: a proven upper bound on the minimum."""
     order = np.argsort(proj[0][:, 0], kind="stable")
     best = _Best()
@@ -413,22 +414,31 @@ def _neighbour_pairs(x: np.ndarray, proj: tuple[np.ndarray, np.ndarray, float]) 
 
 
 def min_distance(
-    X: Any, *, seed: int = 0, pair_budget: int = _PAIR_BUDGET, progress: Progress | None = None
+    X: Any,
+    *,
+    method: str = "auto",
+    seed: int = 0,
+    pair_budget: int = _PAIR_BUDGET,
+    progress: Progress | None = None,
 ) -> MinDistance:
     """The exact minimum pairwise distance of the rows of ``X``.
 
-    Exact (``exact=True``) for every N up to 40,000 and, beyond that, whenever
-    the grid on Hadamard projections gives at most ``pair_budget`` pairs to
-    screen at the radius of the minimum. Otherwise the result is the best pair
-    found, exact, together with a proven lower bound on the minimum
-    (``exact=False``), and ``method`` says so.
+    With ``method="auto"`` the answer is exact (``exact=True``) for every N up
+    to 40,000, and beyond that whenever the grid on Hadamard projections has at
+    most ``pair_budget`` pairs to screen at the radius of the minimum (data
+    with close pairs, low dimension). Otherwise (large N, high dimension, no
+    close pairs) the result is the best pair found, exact, with a proven lower
+    bound on the minimum (``exact=False``), and ``method`` says so.
 
     Parameters
     ----------
     X : array_like, shape (N, d)
         Finite float64 points, N >= 2.
+    method : {"auto", "gram", "grid"}
+        ``"gram"`` screens all N(N-1)/2 pairs (exact for any N, quadratic
+        time); ``"grid"`` uses only the projection grid (exact or partial).
     seed : int
-        Seed of the random projection (the answer does not depend on it when exact).
+        Seed of the random projection (an exact answer does not depend on it).
     pair_budget : int
         Most pairs the grid may screen in float arithmetic.
     progress : callable, optional
@@ -449,6 +459,8 @@ def min_distance(
     >>> md.delta_squared, md.pair, md.exact
     (Fraction(1, 4), (0, 2), True)
     """
+    if method not in ("auto", "gram", "grid"):
+        raise DataError(f"unknown method {method!r}; use 'auto', 'gram' or 'grid'")
     x = _as_points(X)
     n = x.shape[0]
     first = duplicate_groups(x)
@@ -457,7 +469,7 @@ def min_distance(
         j = int(dup[0])
         return MinDistance(Fraction(0), 0.0, (int(first[j]), j), "identical rows", True, Fraction(0), 1)
     gram = f"exact: blocked float64 Gram pass over all {n * (n - 1) // 2} pairs"
-    if n <= _SMALL_N:
+    if method == "gram" or (method == "auto" and n <= _SMALL_N):
         best = _Best()
         _gram_pass(x, best, progress)
         return _finish(x, best, gram)
@@ -467,10 +479,10 @@ def min_distance(
     r2 = near.hi
     grid = _grid_for(x, r2, proj, m)
     while grid.count() > pair_budget:
-        if n <= _GRAM_MAX_N:
+        if method == "auto" and n <= _GRAM_MAX_N:
             _gram_pass(x, near, progress)
             return _finish(x, near, gram)
-        r2 /= 4.0
+        r2 /= 2.0
         grid = _grid_for(x, r2, proj, m)
     how = f"grid on {m} Hadamard projections of dimension {int(round(proj[2] ** 2))}"
     if progress is not None:
