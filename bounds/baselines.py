@@ -21,11 +21,15 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from bounds.errors import InfeasibleError, ParameterError
+from bounds.errors import InfeasibleError, MemcapError, ParameterError
 
 __all__ = [
+    "CONSTANT_WIDTH",
     "DIRECTION_BITS",
     "METHOD_SOURCES",
+    "SIZE_FORMULAS",
+    "constant_width_sizes",
+    "smallest_method",
     "guaranteed_gap_squared",
     "grid_exponent",
     "one_layer_sizes",
@@ -256,3 +260,103 @@ def two_layer_sizes(
 
 #: Width at which ``constant_width`` runs the main construction (Vardi et al. use width 12).
 CONSTANT_WIDTH = 12
+
+
+def constant_width_sizes(
+    N: int,
+    d: int,
+    C: int,
+    delta: float,
+    *,
+    width: int | None = None,
+    depth: int | None = None,
+    params: int | None = None,
+    **realized: Any,
+) -> dict[str, Any]:
+    """Sizes of ``constant_width``: the main construction at width ``min(width, CONSTANT_WIDTH)``.
+
+    ``realized`` passes the build's own ``n_b`` (and the like) on to
+    :func:`bounds.upper.construction_sizes`.
+
+    >>> s = constant_width_sizes(1000, 8, 10, 0.01)
+    >>> s["method"], s["width"] <= CONSTANT_WIDTH
+    ('constant_width', True)
+    """
+    from bounds.upper import construction_sizes
+
+    w = CONSTANT_WIDTH if width is None else min(width, CONSTANT_WIDTH)
+    out = dict(construction_sizes(N, d, C, delta, width=w, depth=depth, params=params, **realized))
+    out["method"] = "constant_width"
+    return out
+
+
+def _ours_sizes(N: int, d: int, C: int, delta: float, **limits: Any) -> dict[str, Any]:
+    from bounds.upper import construction_sizes
+
+    out = dict(construction_sizes(N, d, C, delta, **limits))
+    out["method"] = "ours"
+    return out
+
+
+#: Size formula of every method ``memcap memorize --method`` accepts, ours first.
+SIZE_FORMULAS: dict[str, Any] = {
+    "ours": _ours_sizes,
+    "one_layer": one_layer_sizes,
+    "two_layer": two_layer_sizes,
+    "constant_width": constant_width_sizes,
+}
+
+
+def smallest_method(
+    N: int,
+    d: int,
+    C: int,
+    delta: float,
+    *,
+    width: int | None = None,
+    depth: int | None = None,
+    params: int | None = None,
+    methods: list[str] | None = None,
+) -> dict[str, Any]:
+    """The method with the fewest parameters that meets the limits, and why.
+
+    Returns ``{"method", "reason", "candidates"}``; ``candidates`` maps every
+    method to its sizes, or to the reason it cannot meet the limits. Ties go
+    to the method listed first in :data:`SIZE_FORMULAS`.
+
+    Raises
+    ------
+    InfeasibleError
+        No method meets the limits (the message gives each method's reason).
+
+    Examples
+    --------
+    >>> pick = smallest_method(20, 2, 2, 0.1, depth=1)
+    >>> pick["method"], pick["reason"]
+    ('one_layer', 'one_layer: fewest parameters (161) among the methods meeting depth <= 1; ...')
+    """
+    names = list(SIZE_FORMULAS) if methods is None else methods
+    cands: dict[str, Any] = {}
+    for name in names:
+        try:
+            cands[name] = SIZE_FORMULAS[name](N, d, C, delta, width=width, depth=depth, params=params)
+        except MemcapError as err:  # infeasible, or outside a method's domain (N = 1 for ours)
+            cands[name] = str(err)
+    ok = {k: v for k, v in cands.items() if isinstance(v, dict)}
+    limits = ", ".join(
+        f"{k} <= {v}" for k, v in (("width", width), ("depth", depth), ("params", params)) if v
+    )
+    if not ok:
+        raise InfeasibleError(
+            f"no method meets {limits or 'the request'}: " + "; ".join(f"{k}: {v}" for k, v in cands.items())
+        )
+    best = min(ok, key=lambda k: (ok[k]["params"], ok[k]["depth"], names.index(k)))
+    others = ", ".join(f"{k} {v['params']}" for k, v in ok.items() if k != best)
+    reason = (
+        f"{best}: fewest parameters ({ok[best]['params']}) among the methods meeting "
+        f"{limits or 'the request'}; others: {others or 'none'}"
+    )
+    skipped = [k for k in cands if k not in ok]
+    if skipped:
+        reason += f"; cannot meet it: {', '.join(skipped)}"
+    return {"method": best, "reason": reason, "candidates": cands}

@@ -9,9 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bounds.baselines import (
+    constant_width_sizes,
     grid_exponent,
     guaranteed_gap_squared,
     one_layer_sizes,
+    smallest_method,
     two_layer_shape,
     two_layer_sizes,
 )
@@ -82,3 +84,23 @@ def test_errors_name_values():
         two_layer_sizes(2, 1, 2, width=2)
     with pytest.raises(InfeasibleError, match="requested depth 1"):
         two_layer_sizes(5, 1, 2, depth=1)
+
+
+def test_smallest_method_picks_fewest_params_and_says_why():
+    pick = smallest_method(50, 2, 2, 0.1, depth=2)
+    feasible = {k: v for k, v in pick["candidates"].items() if isinstance(v, dict)}
+    assert pick["method"] == min(feasible, key=lambda k: feasible[k]["params"])
+    assert all(v["depth"] <= 2 for v in feasible.values())
+    assert "depth <= 2" in pick["reason"] and str(feasible[pick["method"]]["params"]) in pick["reason"]
+    with pytest.raises(InfeasibleError, match="no method meets width <= 2"):
+        smallest_method(50, 2, 2, 0.1, width=2)
+
+
+def test_constant_width_is_ours_at_width_twelve():
+    from bounds.upper import construction_sizes
+
+    s = constant_width_sizes(500, 4, 5, 0.05)
+    ours = construction_sizes(500, 4, 5, 0.05, width=12)
+    assert s["width"] <= 12 and {k: s[k] for k in ("depth", "params")} == {
+        k: ours[k] for k in ("depth", "params")
+    }
