@@ -5,7 +5,7 @@ not the other way round. The command line turns any :class:`MemcapError` into
 a one-line message and a non-zero exit status.
 """
 
-__all__ = ["MemcapError", "ParameterError", "InfeasibleError"]
+__all__ = ["MemcapError", "ParameterError", "InfeasibleError", "AsymptoticBoundError"]
 
 
 class MemcapError(Exception):
@@ -22,3 +22,7 @@ class InfeasibleError(MemcapError):
     """A request cannot be met (for example below a proven lower bound)."""
 
     exit_code = 3
+
+
+class AsymptoticBoundError(MemcapError, TypeError):
+    """A bound with an unknown constant was asked for a number."""

@@ -1,0 +1,184 @@
+"""Trade-offs between width and depth: least depth for a width, least width for a depth.
+
+Every explicit bound of the catalogue is monotone in ``W`` and ``L`` (the
+proofs in ``docs/theory/lower.md`` say why), so the least depth at a width is
+found by doubling then bisection, vectorized over any number of points. The
+VC recursion has its own one-pass scan (:func:`bounds.lower.vc_least_depth`).
+Our construction's sizes come from :func:`bounds.upper.construction_sizes`.
+
+Examples
+--------
+>>> from bounds.tradeoff import least_depth, least_width
+>>> from bounds.lower import LINE_REGIONS, BITS_FLOAT32
+>>> float(least_depth(LINE_REGIONS, N=1001, d=2, C=2, delta=0.002, W=3))
+5.0
+>>> float(least_width(BITS_FLOAT32, N=10**6, d=2, C=2, delta=1e-3, L=1))
+7813.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from bounds.errors import MemcapError, ParameterError
+from bounds.lower import VC_RECURSION, vc_least_depth, vc_least_width
+from bounds.statement import Bound
+from bounds.symbols import Problem, dense_params
+from bounds.upper import construction_sizes
+
+__all__ = [
+    "least_integer",
+    "least_depth",
+    "least_width",
+    "least_params",
+    "our_sizes",
+    "frontier",
+]
+
+_CAP = 2**40
+
+
+def least_integer(
+    ok: Callable[[np.ndarray], np.ndarray], shape: tuple[int, ...], cap: int = _CAP
+) -> np.ndarray:
+    """Least integer ``x >= 1`` with ``ok(x)``, for ``ok`` monotone in ``x``; ``inf`` past ``cap``.
+
+    Examples
+    --------
+    >>> least_integer(lambda x: x * x >= 50, ()).item()
+    8.0
+    """
+    lo = np.zeros(shape)
+    hi = np.ones(shape)
+    good = np.broadcast_to(ok(hi), shape).copy()
+    while not good.all():
+        grow = ~good & (hi <= cap)
+        if not grow.any():
+            break
+        lo = np.where(grow, hi, lo)
+        hi = np.where(grow, hi * 2, hi)
+        good = np.where(grow, np.broadcast_to(ok(hi), shape), good)
+    active = good & (hi - lo > 1)
+    while active.any():
+        mid = np.floor((lo + hi) / 2)
+        fine = np.broadcast_to(ok(np.where(active, mid, hi)), shape)
+        hi = np.where(active & fine, mid, hi)
+        lo = np.where(active & ~fine, mid, lo)
+        active = hi - lo > 1
+    return np.where(good, hi, np.inf)
+
+
+def _values(kw: dict[str, Any]) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, dtype=float) for k, v in kw.items() if v is not None}
+
+
+def _mask(bound: Bound, out: np.ndarray, vals: dict[str, np.ndarray]) -> np.ndarray:
+    if bound.applies is None:
+        return out
+    return np.where(bound.is_applicable(**vals), out, np.nan)
+
+
+def least_depth(bound: Bound, **values: Any) -> np.ndarray:
+    """Least depth ``L`` at which ``bound`` holds, given ``N, d, C, delta, W`` (arrays broadcast).
+
+    ``inf`` when no depth up to ``2**40`` does, ``nan`` where the bound does
+    not apply. Asymptotic bounds raise :class:`~bounds.errors.AsymptoticBoundError`.
+    """
+    bound._require_explicit()
+    vals = _values(values)
+    shape = np.broadcast(*vals.values()).shape
+    if bound is VC_RECURSION:
+        out = vc_least_depth(vals["N"], vals["W"], vals["d"])
+    else:
+        out = least_integer(lambda depth: bound.holds(**vals, L=depth), shape)
+    return _mask(bound, np.broadcast_to(out, shape), vals)
+
+
+def least_width(bound: Bound, **values: Any) -> np.ndarray:
+    """Least width ``W`` at which ``bound`` holds, given ``N, d, C, delta, L`` (arrays broadcast)."""
+    bound._require_explicit()
+    vals = _values(values)
+    shape = np.broadcast(*vals.values()).shape
+    if bound is VC_RECURSION:
+        out = vc_least_width(vals["N"], vals["L"], vals["d"])
+    else:
+        out = least_integer(lambda width: bound.holds(**vals, W=width), shape)
+    return _mask(bound, np.broadcast_to(out, shape), vals)
+
+
+def least_params(bound: Bound, problem: Problem, max_widths: int = 1 << 15) -> float:
+    """Least dense parameter count ``P(W, L)`` over all ``(W, L)`` at which ``bound`` holds.
+
+    Scans widths ``1, 2, ...`` with the least depth at each; stops once even
+    depth 1 costs more than the best found. If ``max_widths`` widths do not
+    settle it, returns the smaller of the best found and ``P(max_widths + 1, 1)``,
+    still a valid lower bound.
+
+    Examples
+    --------
+    >>> from bounds.lower import BITS_FLOAT32
+    >>> least_params(BITS_FLOAT32, Problem(N=1000, delta=0.01, d=2, C=2)) >= 1000 / 32
+    True
+    """
+    base = {"N": problem.N, "d": problem.d, "C": problem.C, "delta": problem.delta}
+    best = np.inf
+    start, chunk = 1, 256
+    while start <= max_widths:
+        widths = np.arange(start, min(start + chunk, max_widths + 1), dtype=float)
+        depths = least_depth(bound, **base, W=widths)
+        if np.isnan(depths).all():
+            return float("nan")
+        cost = dense_params(widths, depths, problem.d)
+        best = min(best, float(np.nanmin(cost)))
+        nxt = widths[-1] + 1
+        if dense_params(nxt, 1, problem.d) >= best:
+            return best
+        start, chunk = int(nxt), chunk * 2
+    return min(best, float(dense_params(max_widths + 1, 1, problem.d)))
+
+
+def our_sizes(problem: Problem, **request: Any) -> tuple[dict[str, Any] | None, str]:
+    """Sizes our construction builds for ``problem`` and ``width=``/``depth=``/``params=``.
+
+    Returns ``(sizes, "")``, or ``(None, reason)`` when the request is
+    infeasible for it.
+    """
+    try:
+        sizes = construction_sizes(problem.N, problem.d, problem.C, problem.delta, **request)
+    except MemcapError as err:
+        return None, str(err)
+    return dict(sizes), ""
+
+
+def frontier(problem: Problem, widths: Any, bounds: list[Bound]) -> dict[str, Any]:
+    """The (W, L) frontier: least depth per width for each explicit bound, and ours.
+
+    Returns ``{"widths": [...], "lower": {key: depths}, "upper": {key: depths},
+    "ours": [(width, depth) built, ...]}``; depths are floats (``inf``/``nan``
+    as in :func:`least_depth`).
+
+    Examples
+    --------
+    >>> from bounds.lower import LINE_REGIONS
+    >>> fr = frontier(Problem(N=101, delta=0.02, d=2, C=2), [1, 3], [LINE_REGIONS])
+    >>> fr["lower"]["line-regions"]
+    [6.0, 3.0]
+    """
+    ws = np.asarray(sorted({int(w) for w in widths}), dtype=float)
+    if ws.size == 0 or ws[0] < 1:
+        raise ParameterError(f"frontier widths must be positive integers, got {widths!r}")
+    base = {"N": problem.N, "d": problem.d, "C": problem.C, "delta": problem.delta}
+    out: dict[str, Any] = {"widths": ws.tolist(), "lower": {}, "upper": {}, "ours": []}
+    for bound in bounds:
+        if not bound.explicit or bound.setting or bound.key == "ours":
+            continue
+        side = "lower" if bound.necessary else "upper"
+        out[side][bound.key] = np.broadcast_to(least_depth(bound, **base, W=ws), ws.shape).tolist()
+    for w in ws:
+        sizes, _ = our_sizes(problem, width=int(w))
+        if sizes is not None:
+            out["ours"].append((int(sizes["width"]), int(sizes["depth"])))
+    return out
