@@ -235,7 +235,7 @@ def verify(
                 f"points have {arr.shape[1]} coordinates but the network expects {net.input_dim}; "
                 "check that the data set is the one the network was built for"
             )
-        X = arr
+        X = scalar.exact_rows(arr)
     n = int(X.shape[0])
     labels = check_labels(y, n)
     if backend == "auto" and scalar.applicable(net):

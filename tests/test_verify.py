@@ -12,6 +12,7 @@ from memorizers import interpolating_network
 
 from proofs.backends import evaluate, scalar
 from proofs.errors import DataError, MemcapError, NetworkError
+from proofs.exact import exact_inputs
 from proofs.network import AffineLayer, Network
 from proofs.verify import Failure, check_labels, verify
 
@@ -34,9 +35,10 @@ def line_networks(draw: st.DrawFn) -> tuple[Network, np.ndarray]:
 
     widths = [1] + draw(st.lists(st.integers(1, 5), max_size=4))
     layers = [layer(1, d)] + [layer(b, a) for a, b in zip(widths, widths[1:] + [1], strict=True)]
+    grid = 2 ** draw(st.sampled_from([3, 20, 34, 45]))
     coord = st.one_of(
+        st.integers(-grid, grid).map(lambda k: k / grid),
         st.floats(-1, 1, allow_nan=False),
-        st.integers(-8, 8).map(lambda k: k / 8),
         st.floats(0, 1e-30),
     )
     rows = draw(st.lists(st.lists(coord, min_size=d, max_size=d), min_size=1, max_size=25))
@@ -49,9 +51,31 @@ def line_networks(draw: st.DrawFn) -> tuple[Network, np.ndarray]:
 def test_scalar_backend_equals_reference(case: tuple[Network, np.ndarray]) -> None:
     net, X = case
     ref = evaluate(net, X, backend="python")
-    out = evaluate(net, X, backend="scalar")
+    out = evaluate(net, scalar.exact_rows(X), backend="scalar")
     assert out.same_as(ref)
     assert out.backend == "scalar"
+
+
+@FAST
+@given(
+    st.integers(1, 6).flatmap(
+        lambda d: st.lists(
+            st.lists(
+                st.one_of(
+                    st.floats(-2, 2, allow_nan=False),
+                    st.integers(-(2**40), 2**40).map(lambda k: k / 2**40),
+                ),
+                min_size=d,
+                max_size=d,
+            ),
+            min_size=1,
+            max_size=20,
+        )
+    )
+)
+def test_exact_rows_equal_exact_inputs(rows: list[list[float]]) -> None:
+    a, b = exact_inputs(rows), scalar.exact_rows(rows)
+    assert a.nums.tolist() == b.nums.tolist() and a.dens.tolist() == b.dens.tolist()
 
 
 def test_scalar_backend_refuses_wide_first_layer() -> None:
