@@ -50,7 +50,9 @@ def _sizes_table(sizes: dict[str, Any], title: str) -> Table:
 
 
 def analyze_cmd(
-    net: Path = typer.Argument(..., metavar="NET", help="Network file (.npz or .json)."),
+    net: Path = typer.Argument(
+        ..., metavar="NET", help="Network: memcap .npz/.json, .onnx, or torch .pt/.pth (Linear/ReLU)."
+    ),
     data: Path | None = typer.Option(
         None, "--data", help="Data set (.npz or .csv): active units, data line, exact verification."
     ),
@@ -76,14 +78,14 @@ def analyze_cmd(
     line runs along the weight vector of the first unit (for memcap's
     construction, the projection direction).
     """
-    from proofs.io import load_network
+    from proofs.imports import load_model
     from proofs.tightness import measure
 
     if out is not None and regions_2d is None:
         raise ParameterError("--out draws the plane of --regions-2d; give --regions-2d as well")
     if out is not None and out.suffix.lower() != ".png":
         raise ParameterError(f"--out {str(out)!r}: the picture is a PNG, name it *.png")
-    network = load_network(net)
+    network = load_model(net)
     X = y = None
     if data is not None:
         from proofs.data import load_dataset
