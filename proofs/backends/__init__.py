@@ -14,10 +14,17 @@ name       arithmetic
 ``flint``  python-flint ``fmpz_mat`` products (dense layers)
 ``gmpy2``  numpy object arrays of gmpy2 ``mpz``, triplet by triplet
 ``python`` plain Python integers, one row at a time: the reference
+``scalar`` networks whose first hidden layer has one unit: piecewise-linear
+           functions of that unit, propagated along the sorted data
 =========  ===============================================================
 
 A backend whose library is missing reports itself unavailable instead of
-failing at import.
+failing at import. A backend that exploits a structure defines
+``applicable(net) -> bool``; forcing it on another network is an error.
+
+``"auto"`` takes int64 when :func:`check_int64` proves it safe, else the first
+available one of :data:`BIG_INTEGER_ORDER`. Structure-exploiting backends run
+only when named.
 
 Examples
 --------
@@ -53,14 +60,16 @@ __all__ = [
     "BACKENDS",
     "BIG_INTEGER_ORDER",
     "Int64Check",
+    "applies",
     "available_backends",
     "check_int64",
     "choose_backend",
     "evaluate",
 ]
 
-# name -> module with `available() -> bool`, `missing() -> str` (why unavailable)
-# and `evaluate(net, ExactInputs) -> (nums, dens)`. One line per backend.
+# name -> module with `available() -> bool`, `missing() -> str` (why unavailable),
+# `evaluate(net, ExactInputs) -> (nums, dens)` and, for structure-exploiting
+# backends, `applicable(net) -> bool`. One line per backend.
 BACKENDS: dict[str, Any] = {
     "int64": _int64,
     "flint": _flint,
@@ -82,8 +91,19 @@ def available_backends() -> list[str]:
     return [name for name, mod in BACKENDS.items() if mod.available()]
 
 
+def applies(name: str, net: Network) -> bool:
+    """Whether backend ``name`` can evaluate ``net`` at all (int64 also depends on inputs).
+
+    >>> from proofs.network import AffineLayer, Network
+    >>> applies("gmpy2", Network([AffineLayer.from_dense([[1]], [0])]))
+    True
+    """
+    check = getattr(BACKENDS[name], "applicable", None)
+    return check is None or bool(check(net))
+
+
 def choose_backend(net: Network, inputs: ExactInputs) -> str:
-    """The backend ``"auto"`` uses: int64 when proven safe, else the fastest big-integer one."""
+    """The backend ``"auto"`` uses (see the module text for the order)."""
     if check_int64(net, inputs).safe:
         return "int64"
     return next(name for name in BIG_INTEGER_ORDER if BACKENDS[name].available())
@@ -110,8 +130,8 @@ def evaluate(net: Network, inputs: Any, backend: str = "auto") -> ExactOutputs:
     DataError
         If the inputs' dimension differs from the network's.
     ParameterError
-        For an unknown or unavailable backend, or ``"int64"`` where overflow
-        cannot be ruled out.
+        For an unknown or unavailable backend, a backend that does not apply to
+        this network, or ``"int64"`` where overflow cannot be ruled out.
     """
     x = exact_inputs(inputs)
     if x.shape[1] != net.input_dim:
@@ -125,6 +145,11 @@ def evaluate(net: Network, inputs: Any, backend: str = "auto") -> ExactOutputs:
     if not mod.available():
         raise ParameterError(
             f"backend {name!r} is not available here ({mod.missing()}); available: {available_backends()}"
+        )
+    if not applies(name, net):
+        raise ParameterError(
+            f"backend {name!r} does not apply to this network (hidden widths {net.widths}); "
+            "see proofs.backends for what it needs, or use backend 'auto'"
         )
     nums, dens = mod.evaluate(net, x)
     return ExactOutputs(nums, dens, name)

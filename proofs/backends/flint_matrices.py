@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from proofs.backends.dyadic import reduce_pow2, relu
-from proofs.backends.sparse import affine, is_dense
+from proofs.backends.sparse import affine, augment, is_dense, plan_layer
 
 try:
     import flint
@@ -21,8 +21,9 @@ except ImportError:  # optional at run time: the backend reports itself missing
     flint = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
+    from proofs.backends.sparse import LayerPlan
     from proofs.exact import ExactInputs
-    from proofs.network import AffineLayer, Network
+    from proofs.network import Network
 
 __all__ = ["available", "missing", "evaluate"]
 
@@ -47,12 +48,9 @@ def _ints(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _dense_product(a: np.ndarray, layer: AffineLayer) -> np.ndarray:
-    weight_t = [[0] * layer.n_out for _ in range(layer.n_in)]
-    for r, c, w in zip(layer.rows.tolist(), layer.cols.tolist(), layer.nums, strict=True):
-        weight_t[c][r] = int(w)
-    prod = flint.fmpz_mat(a.tolist()) * flint.fmpz_mat(weight_t)
-    out = np.empty((a.shape[0], layer.n_out), dtype=object)
+def _dense_product(a: np.ndarray, den: np.ndarray, plan: LayerPlan) -> np.ndarray:
+    prod = flint.fmpz_mat(augment(a, den).tolist()) * flint.fmpz_mat(plan.dense_t().tolist())
+    out = np.empty((a.shape[0], plan.n_out), dtype=object)
     out[:, :] = prod.tolist()
     return out
 
@@ -62,13 +60,8 @@ def evaluate(net: Network, inputs: ExactInputs) -> tuple[Any, Any]:
     den = _fmpz(inputs.dens)
     last = len(net.layers) - 1
     for i, layer in enumerate(net.layers):
-        bias = _fmpz(layer.bias)
-        if is_dense(layer):
-            z = _dense_product(a, layer)
-            if any(int(b) != 0 for b in layer.bias):
-                z = z + den[:, None] * bias[None, :]
-        else:
-            z = affine(a, den, layer, _fmpz(layer.nums), bias)
+        plan = plan_layer(layer, flint.fmpz)
+        z = _dense_product(a, den, plan) if is_dense(layer) else affine(a, den, plan)
         den = den * flint.fmpz(layer.denom)
         if i == last:
             a = z

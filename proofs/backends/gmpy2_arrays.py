@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from proofs.backends.dyadic import reduce_pow2, relu
-from proofs.backends.sparse import affine
+from proofs.backends.sparse import affine, plan_layer
 
 try:
     import gmpy2
@@ -50,7 +50,7 @@ def evaluate(net: Network, inputs: ExactInputs) -> tuple[Any, Any]:
     den = _mpz(inputs.dens)
     last = len(net.layers) - 1
     for i, layer in enumerate(net.layers):
-        z = affine(a, den, layer, _mpz(layer.nums), _mpz(layer.bias))
+        z = affine(a, den, plan_layer(layer, gmpy2.mpz))
         den = den * gmpy2.mpz(layer.denom)
         if i == last:
             a = z

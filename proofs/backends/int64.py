@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from proofs.backends.magnitude import check_int64
-from proofs.backends.sparse import affine, dense_weight, is_dense
+from proofs.backends.sparse import affine, is_dense, plan_layer
 from proofs.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -41,9 +41,8 @@ def evaluate(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarray]
     den = inputs.dens.astype(np.int64)
     last = len(net.layers) - 1
     for i, layer in enumerate(net.layers):
-        nums = layer.nums.astype(np.int64)
-        weight_t = dense_weight(layer, nums) if is_dense(layer) else None
-        z = affine(a, den, layer, nums, layer.bias.astype(np.int64), weight_t)
+        plan = plan_layer(layer)
+        z = affine(a, den, plan, plan.dense_t(np.int64) if is_dense(layer) else None)
         den = den * np.int64(layer.denom)
         a = z if i == last else np.maximum(z, 0)
     return a, den

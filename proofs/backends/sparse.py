@@ -2,21 +2,25 @@
 
 A batch is an ``(N, n_in)`` array of numerators ``a`` with one denominator per
 row ``den``; the layer gives the numerators ``a W^T + den b^T`` over
-``den * q``. Sparse layers are multiplied triplet by triplet in blocks of rows
-(gather the used columns, multiply by the nonzero weights, add up each row's
-run of triplets with ``np.add.reduceat``), so zeros cost nothing.
+``den * q``. The bias is handled as one more input column holding ``den``, so
+a layer is one product ``[a | den] [W | b]^T``. Sparse layers are multiplied
+triplet by triplet in blocks of rows (gather the used columns, multiply by the
+nonzero weights, add up each row's run of triplets with ``np.add.reduceat``),
+so zeros cost nothing.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
     from proofs.network import AffineLayer
 
-__all__ = ["affine", "dense_weight", "is_dense"]
+__all__ = ["LayerPlan", "plan_layer", "affine", "augment", "is_dense"]
 
 _BLOCK = 1 << 16  # entries of one temporary (rows x nonzeros) block
 
@@ -31,55 +35,78 @@ def is_dense(layer: AffineLayer, density: float = 0.25) -> bool:
     return layer.nnz >= density * layer.n_out * layer.n_in
 
 
-def dense_weight(layer: AffineLayer, nums: np.ndarray) -> np.ndarray:
-    """The ``(n_in, n_out)`` transposed weight matrix holding ``nums`` (zeros elsewhere).
+@dataclass(frozen=True)
+class LayerPlan:
+    """A layer's nonzero weights and biases as sorted triplets of ``[W | b]``.
+
+    ``nums`` hold the backend's element type; ``starts`` index the first
+    triplet of each row that has any, ``used`` those rows.
+    """
+
+    n_out: int
+    n_in: int
+    rows: np.ndarray
+    cols: np.ndarray
+    nums: np.ndarray
+    starts: np.ndarray
+    used: np.ndarray
+
+    def dense_t(self, dtype: Any = object) -> np.ndarray:
+        """The ``(n_in + 1, n_out)`` matrix ``[W | b]^T``, zeros where nothing is stored."""
+        out = np.zeros((self.n_in + 1, self.n_out), dtype=dtype)
+        out[self.cols, self.rows] = self.nums
+        return out
+
+
+def plan_layer(layer: AffineLayer, convert: Callable[[Any], Any] = int) -> LayerPlan:
+    """Triplets of ``[W | b]`` (bias in column ``n_in``), numerators mapped by ``convert``.
 
     >>> from proofs.network import AffineLayer
-    >>> layer = AffineLayer.from_dense([[1, 0], [0, -2]], [0, 0])
-    >>> dense_weight(layer, layer.nums).tolist()
-    [[1, 0], [0, -2]]
+    >>> p = plan_layer(AffineLayer.from_dense([[1, 0], [0, 0]], [0, 5]))
+    >>> p.rows.tolist(), p.cols.tolist(), p.nums.tolist(), p.used.tolist()
+    ([0, 1], [0, 2], [1, 5], [0, 1])
     """
-    out = np.zeros((layer.n_in, layer.n_out), dtype=nums.dtype)
-    out[layer.cols, layer.rows] = nums
-    return out
+    brows = np.flatnonzero([int(b) != 0 for b in layer.bias]).astype(np.int64)
+    rows = np.concatenate([layer.rows, brows]).astype(np.int64)
+    cols = np.concatenate([layer.cols, np.full(len(brows), layer.n_in, dtype=np.int64)])
+    values = [*layer.nums, *(layer.bias[r] for r in brows.tolist())]
+    order = np.lexsort((cols, rows))
+    nums = np.empty(len(values), dtype=object)
+    nums[:] = [convert(int(values[k])) for k in order.tolist()]
+    rows, cols = rows[order], cols[order]
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, np.int64)
+    return LayerPlan(layer.n_out, layer.n_in, rows, cols, nums, starts, rows[starts])
 
 
-def affine(
-    a: np.ndarray,
-    den: np.ndarray,
-    layer: AffineLayer,
-    nums: np.ndarray,
-    bias: np.ndarray,
-    weight_t: np.ndarray | None = None,
-) -> np.ndarray:
+def augment(a: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """The batch with its denominators as one more column: ``[a | den]``."""
+    return np.concatenate([a, den.reshape(-1, 1)], axis=1)
+
+
+def affine(a: np.ndarray, den: np.ndarray, plan: LayerPlan, dense_t: np.ndarray | None = None) -> np.ndarray:
     """Numerators ``a W^T + den b^T`` of the layer's output (before ReLU).
 
-    ``nums`` and ``bias`` are the layer's numerators in the batch's element type
-    (int64, or objects such as gmpy2 or flint integers). With ``weight_t`` (from
-    :func:`dense_weight`) the product is one dense matrix product; without it
-    the product runs over the stored triplets only.
+    With ``dense_t`` (from :meth:`LayerPlan.dense_t`) the product is one dense
+    matrix product; without it the product runs over the stored triplets only.
+    The result has the dtype of ``a``.
 
     Examples
     --------
     >>> from proofs.network import AffineLayer
-    >>> layer = AffineLayer.from_dense([[1, 2], [0, 0], [0, -1]], [1, 1, 0])
+    >>> p = plan_layer(AffineLayer.from_dense([[1, 2], [0, 0], [0, -1]], [1, 1, 0]))
     >>> a, den = np.array([[3, 4]]), np.array([2])
-    >>> affine(a, den, layer, layer.nums, layer.bias).tolist()
-    [[13, 2, -4]]
+    >>> affine(a, den, p).tolist(), affine(a, den, p, p.dense_t(np.int64)).tolist()
+    ([[13, 2, -4]], [[13, 2, -4]])
     """
+    aug = augment(a, den)
+    if dense_t is not None:
+        return aug @ dense_t
     n = a.shape[0]
-    if weight_t is not None:
-        out = a @ weight_t
-    else:
-        out = np.zeros((n, layer.n_out), dtype=a.dtype)
-        if layer.nnz:
-            rows, cols = layer.rows, layer.cols
-            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-            used = rows[starts]
-            step = max(1, _BLOCK // layer.nnz)
-            for s in range(0, n, step):
-                prod = a[s : s + step, cols] * nums
-                out[s : s + step, used] = np.add.reduceat(prod, starts, axis=1)
-    if any(int(b) != 0 for b in layer.bias):
-        out = out + den[:, None] * bias[None, :]
+    out = np.zeros((n, plan.n_out), dtype=a.dtype)
+    if len(plan.nums):
+        nums = plan.nums.astype(a.dtype)
+        step = max(1, _BLOCK // len(plan.nums))
+        for s in range(0, n, step):
+            prod = aug[s : s + step, plan.cols] * nums
+            out[s : s + step, plan.used] = np.add.reduceat(prod, plan.starts, axis=1)
     return out

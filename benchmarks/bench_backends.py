@@ -1,0 +1,122 @@
+"""Exact evaluation backends against the pure-Python reference, in one run.
+
+The network has two hidden layers of width 16 ("16x16"), input dimension 16,
+one output, and dense weights and biases with 4000-bit numerators over the
+per-layer denominator 2**4000; the inputs are N float64 points in the unit
+ball. Every backend evaluates all N points and must agree exactly with the
+reference; the script prints each backend's time and its speed-up over the
+reference.
+
+The reference takes minutes on 20,000 points. By default it runs on all points
+when its measured rate predicts at most ``--ref-budget`` seconds, else on the
+first ``--ref-n`` points, and its full time is extrapolated linearly; the table
+says which. ``--full-ref`` forces the full reference run.
+
+    python benchmarks/bench_backends.py            # N = 20,000
+    python benchmarks/bench_backends.py --n 2000   # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+
+import numpy as np
+
+from proofs.backends import BACKENDS, applies, check_int64, evaluate
+from proofs.exact import exact_inputs
+from proofs.network import AffineLayer, Network
+
+
+def build_network(d: int, widths: list[int], bits: int, seed: int) -> Network:
+    rng = random.Random(seed)
+    dims = [d, *widths, 1]
+
+    def value() -> int:
+        return rng.getrandbits(bits) - (1 << (bits - 1))
+
+    layers = [
+        AffineLayer.from_dense([[value() for _ in range(n_in)] for _ in range(n_out)],
+                               [value() for _ in range(n_out)], denom=1 << bits)
+        for n_in, n_out in zip(dims, dims[1:], strict=False)
+    ]
+    return Network(layers, meta={"benchmark": "backends", "seed": seed})
+
+
+def ball_points(n: int, d: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x * rng.uniform(0, 1, size=(n, 1)) ** (1 / d)
+
+
+def timed(net: Network, x, backend: str):
+    start = time.perf_counter()
+    out = evaluate(net, x, backend=backend)
+    return out, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=20_000, help="number of input points")
+    parser.add_argument("--d", type=int, default=16, help="input dimension")
+    parser.add_argument("--width", type=int, default=16, help="width of each hidden layer")
+    parser.add_argument("--depth", type=int, default=2, help="number of hidden layers")
+    parser.add_argument("--bits", type=int, default=4000, help="bits of every weight numerator")
+    parser.add_argument("--ref-n", type=int, default=1000, help="reference subset when extrapolating")
+    parser.add_argument("--ref-budget", type=float, default=120.0,
+                        help="seconds allowed for a full reference run")
+    parser.add_argument("--full-ref", action="store_true", help="always run the reference on all points")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    net = build_network(args.d, [args.width] * args.depth, args.bits, args.seed)
+    x = ball_points(args.n, args.d, args.seed)
+    print(f"network: {args.d} -> {' -> '.join(map(str, net.widths))} -> 1, {args.bits}-bit weights "
+          f"over 2**{args.bits}, max_bits {net.max_bits}; {args.n} points in the unit ball")
+
+    # the reference: full, or a timed subset extrapolated linearly
+    sub = min(args.n, args.ref_n)
+    ref_sub, t_sub = timed(net, x[:sub], "python")
+    predicted = t_sub * args.n / sub
+    if sub == args.n:
+        ref, t_ref, how = ref_sub, t_sub, "measured on all points"
+    elif args.full_ref or predicted <= args.ref_budget:
+        ref, t_ref = timed(net, x, "python")
+        how = "measured on all points"
+    else:
+        ref, t_ref = None, predicted
+        how = f"EXTRAPOLATED linearly from {sub} points ({t_sub:.2f} s); use --full-ref to measure"
+    print(f"{'python':>8}: {t_ref:9.2f} s   reference, {how}")
+
+    status = 0
+    for name, mod in BACKENDS.items():
+        if name == "python":
+            continue
+        if not mod.available():
+            print(f"{name:>8}: unavailable ({mod.missing()})")
+            continue
+        if not applies(name, net):
+            print(f"{name:>8}: not applicable to this network's structure")
+            continue
+        if name == "int64":
+            check = check_int64(net, exact_inputs(x))
+            if not check.safe:
+                print(f"{name:>8}: not applicable, overflow not excluded ({check.reason})")
+                continue
+        out, t = timed(net, x, name)
+        if ref is not None:
+            same = out.same_as(ref)
+        else:  # compare with the reference where it ran
+            head = type(out)(out.nums[:sub], out.dens[:sub], name)
+            same = head.same_as(ref_sub)
+        status |= 0 if same else 1
+        print(f"{name:>8}: {t:9.2f} s   {t_ref / t:6.1f}x faster than the reference   "
+              f"{'exact agreement' if same else 'DISAGREES WITH THE REFERENCE'}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
