@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bounds.baselines import one_layer_sizes, two_layer_sizes
+from bounds.baselines import constant_width_sizes, one_layer_sizes, two_layer_sizes
 from proofs.baselines import METHODS, one_layer, two_layer
 from proofs.baselines.compare import compare, format_table
 from proofs.baselines.projection import grid_run, project_to_line, ramp_pair
@@ -142,13 +142,18 @@ def test_registry_builders_share_the_signature():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("builder", OWN)
-def test_digits(builder):
+@pytest.mark.parametrize("name", ["one_layer", "two_layer", "constant_width"])
+def test_digits(name):
     pytest.importorskip("sklearn", reason="the digits data set needs scikit-learn")
+    if name == "constant_width":
+        pytest.importorskip("proofs.construction", reason="constant_width runs the main construction")
     from proofs.data import load_digits_dataset
 
     ds = load_digits_dataset()
-    _check(builder, ds.X, ds.y)
+    if name in FORMULAS:
+        _check(METHODS[name], ds.X, ds.y)
+    else:
+        assert verify(METHODS[name](ds.X, ds.y).network, ds.X, ds.y).verdict == "memorized"
 
 
 def test_compare_rows_and_formats():
@@ -185,3 +190,20 @@ def test_compare_cli(tmp_path, capsys, monkeypatch):
     assert "choose one of markdown" in capsys.readouterr().err
     assert not (tmp_path / "bad.txt").exists()
     assert main(["compare", "missing.npz"]) != 0
+
+
+@pytest.mark.parametrize(
+    ("n", "d", "classes", "delta"), [(50, 2, 3, 0.05), (200, 3, 4, 0.05), (120, 6, 10, 0.2)]
+)
+def test_constant_width_is_ours_at_width_twelve(n, d, classes, delta):
+    pytest.importorskip("proofs.construction", reason="constant_width runs the main construction")
+    ds = make_dataset(n, d, classes, delta, seed=5)
+    c = METHODS["constant_width"](ds.X, ds.y, seed=1)
+    rep = c.report
+    assert verify(c.network, ds.X, ds.y).verdict == "memorized"
+    formula = constant_width_sizes(
+        ds.N, ds.d, ds.C, delta, n_b=rep["n_b"], n_c=rep["n_c"], label_min=rep["label_min"]
+    )
+    for key in ("width", "depth", "widths", "params", "nonzeros"):
+        assert getattr(c.network, key) == formula[key], key
+    assert c.network.width <= 12 and rep["method"] == "constant_width"
