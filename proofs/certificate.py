@@ -3,7 +3,8 @@
 A certificate names the network file and the data file by their SHA-256
 digests, states the network's sizes and bits, the arithmetic backend, how many
 points were checked and matched, the verdict, memcap's version and the time,
-and carries the construction's report when the network's metadata has one.
+and carries the network's metadata (the construction's report, for networks
+memcap built).
 :func:`check_certificate` re-checks everything from the files alone: it
 recomputes both digests, reloads the network, re-evaluates every point exactly
 and compares each claim with what it finds.
@@ -101,7 +102,7 @@ def make_certificate(
             **{k: v for k, v in net.sizes().items() if k in _SIZE_KEYS},
         },
         "verification": verification.to_json(),
-        "construction": net.meta.get("report"),
+        "construction": net.meta or None,
     }
 
 

@@ -288,6 +288,11 @@ def memorize_summary(
         "classes": len({int(v) for v in np.asarray(y).reshape(-1)}),
         "delta": delta,
         "regime": report.get("regime"),
+        "n_b": report.get("n_b"),
+        "n_c": report.get("n_c"),
+        "gamma": report.get("gamma"),
+        "seed": report.get("seed"),
+        "redraws": report.get("redraws"),
         "width": net.width,
         "depth": net.depth,
         "params": net.params,
@@ -303,6 +308,4 @@ def memorize_summary(
             "verify": round(result.seconds, 4),
         },
     }
-    if report:
-        summary["construction"] = report
     return summary
