@@ -288,7 +288,7 @@ def validate_dataset(
         pairs = ", ".join(f"{int(j)} (same as {int(first[j])})" for j in dup[:_SHOW])
         note = (
             f"merged {dup.size} duplicate row{'s' if dup.size > 1 else ''} with the same label: "
-            f"removed rows {pairs}" + (" ..." if dup.size > _SHOW else "")
+            f"removed row{'s' if dup.size > 1 else ''} {pairs}" + (" ..." if dup.size > _SHOW else "")
         )
         warnings.warn(note, DuplicateRowsWarning, stacklevel=2)
         notes.append(note)

@@ -478,7 +478,9 @@ def min_distance(
     near = _neighbour_pairs(x, proj)
     r2 = near.hi
     grid = _grid_for(x, r2, proj, m)
-    while grid.count() > pair_budget:
+    # a grid pair costs about 16 Gram pairs: below _GRAM_MAX_N, take the cheaper pass
+    cap = min(pair_budget, n * (n - 1) // 32) if method == "auto" and n <= _GRAM_MAX_N else pair_budget
+    while grid.count() > cap:
         if method == "auto" and n <= _GRAM_MAX_N:
             _gram_pass(x, near, progress)
             return _finish(x, near, gram)
