@@ -35,6 +35,8 @@ __all__ = [
     "load_network",
     "network_to_json",
     "network_from_json",
+    "int_to_decimal",
+    "int_from_decimal",
 ]
 
 FORMAT_NAME = "memcap-network"
@@ -45,11 +47,25 @@ _SMALL = 1 << 62
 
 
 # -- decimal strings (no limit on the number of digits) ----------------------------
-def _to_decimal(value: Any) -> str:
+def int_to_decimal(value: Any) -> str:
+    """An integer as a decimal string, however many digits it has.
+
+    >>> int_to_decimal(-(10**5000)) == "-1" + "0" * 5000
+    True
+    """
     return str(gmpy2.mpz(int(value)).digits(10))
 
 
-def _from_decimal(text: Any, where: str) -> int:
+def int_from_decimal(text: Any, where: str = "value") -> int:
+    """Parse a strict decimal integer string (``-?(0|[1-9][0-9]*)``), any length.
+
+    >>> int_from_decimal("-120")
+    -120
+    >>> int_from_decimal("1e3", "bias[0]")
+    Traceback (most recent call last):
+    ...
+    proofs.errors.FormatError: bias[0]: expected an integer written as a decimal string like "-12", got '1e3'
+    """
     if not isinstance(text, str) or not _DECIMAL.match(text):
         raise FormatError(
             f"{where}: expected an integer written as a decimal string like \"-12\", got {text!r}"
@@ -83,11 +99,11 @@ def network_to_json(net: Network) -> dict[str, Any]:
             {
                 "n_out": layer.n_out,
                 "n_in": layer.n_in,
-                "denominator": _to_decimal(layer.denom),
+                "denominator": int_to_decimal(layer.denom),
                 "weights": [
-                    [r, c, _to_decimal(v)] for r, c, v in zip(rows, cols, layer.nums, strict=True)
+                    [r, c, int_to_decimal(v)] for r, c, v in zip(rows, cols, layer.nums, strict=True)
                 ],
-                "bias": [_to_decimal(v) for v in layer.bias],
+                "bias": [int_to_decimal(v) for v in layer.bias],
             }
         )
     return {
@@ -118,13 +134,13 @@ def _layer_from_json(obj: Any, i: int) -> AffineLayer:
     n_in = _require(obj, "n_in", int, where)
     if n_out < 1 or n_in < 1:
         raise FormatError(f"{where}: n_out and n_in must be positive, got {n_out} and {n_in}")
-    denom = _from_decimal(_require(obj, "denominator", str, where), f"{where} denominator")
+    denom = int_from_decimal(_require(obj, "denominator", str, where), f"{where} denominator")
     if denom < 1:
         raise FormatError(f"{where}: the denominator must be a positive integer, got {denom}")
     bias_raw = _require(obj, "bias", list, where)
     if len(bias_raw) != n_out:
         raise FormatError(f"{where}: bias has {len(bias_raw)} entries but n_out is {n_out}")
-    bias = [_from_decimal(v, f"{where} bias[{j}]") for j, v in enumerate(bias_raw)]
+    bias = [int_from_decimal(v, f"{where} bias[{j}]") for j, v in enumerate(bias_raw)]
     seen: set[tuple[int, int]] = set()
     trip = []
     for k, t in enumerate(_require(obj, "weights", list, where)):
@@ -139,7 +155,7 @@ def _layer_from_json(obj: Any, i: int) -> AffineLayer:
         if (r, c) in seen:
             raise FormatError(f"{at}: entry ({r}, {c}) appears twice; write each entry once")
         seen.add((r, c))
-        trip.append((r, c, _from_decimal(v, at)))
+        trip.append((r, c, int_from_decimal(v, at)))
     return AffineLayer.from_triplets(n_out, n_in, trip, bias, denom)
 
 

@@ -334,6 +334,15 @@ class Network:
             total += bits(layer.denom)
         return total
 
+    @property
+    def denominators(self) -> list[int]:
+        """Each layer's denominator, input to output.
+
+        >>> Network([AffineLayer.from_dense([[1]], [0], denom=4)]).denominators
+        [4]
+        """
+        return [layer.denom for layer in self.layers]
+
     def sizes(self) -> dict[str, Any]:
         """All size measures as a JSON-ready dict."""
         return {

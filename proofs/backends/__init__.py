@@ -44,6 +44,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from proofs.backends import flint_matrices as _flint
 from proofs.backends import gmpy2_arrays as _gmpy2
 from proofs.backends import int64 as _int64
@@ -61,6 +63,7 @@ __all__ = [
     "BIG_INTEGER_ORDER",
     "Int64Check",
     "applies",
+    "auto_backends",
     "available_backends",
     "check_int64",
     "choose_backend",
@@ -107,6 +110,21 @@ def choose_backend(net: Network, inputs: ExactInputs) -> str:
     if check_int64(net, inputs).safe:
         return "int64"
     return next(name for name in BIG_INTEGER_ORDER if BACKENDS[name].available())
+
+
+def auto_backends(net: Network) -> dict[str, str]:
+    """What ``"auto"`` picks for two kinds of input, without seeing the inputs.
+
+    ``"integer"``: points with integer coordinates in ``[-1, 1]``;
+    ``"float"``: arbitrary float64 points (denominators up to ``2**1074``).
+
+    >>> from proofs.network import AffineLayer, Network
+    >>> auto_backends(Network([AffineLayer.from_dense([[3, 1]], [0])]))["integer"]
+    'int64'
+    """
+    ones = ExactInputs(np.ones((1, net.input_dim), dtype=np.int64), np.ones(1, dtype=np.int64))
+    big = next(name for name in BIG_INTEGER_ORDER if BACKENDS[name].available())
+    return {"integer": choose_backend(net, ones), "float": big}
 
 
 def evaluate(net: Network, inputs: Any, backend: str = "auto") -> ExactOutputs:

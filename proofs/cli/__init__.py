@@ -31,6 +31,7 @@ app = typer.Typer(
 # One line per command module; each defines register(app).
 _COMMAND_MODULES = [
     "proofs.cli.demo",
+    "proofs.cli.info",
     "proofs.cli.data",
     "proofs.cli.memorize",
     "proofs.cli.compare",
