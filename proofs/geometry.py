@@ -45,6 +45,7 @@ Progress = Callable[[str, int, int], None]
 _Projection = tuple[np.ndarray, np.ndarray, float]  # projections, their error bounds, sqrt(d')
 
 _U = 2.0**-53
+_HUGE = 2.0**400  # squares of sums of such values stay far from overflow
 _TINY = 2.0**-1000  # absolute slack covering underflow in products of tiny values
 _SMALL_N = 4_000  # up to this N the Gram pass is always used
 _GRAM_MAX_N = 40_000  # largest N for the exhaustive Gram pass
@@ -116,6 +117,12 @@ def _as_points(X: Any) -> np.ndarray:
     if not np.isfinite(x).all():
         rows = np.unique(np.nonzero(~np.isfinite(x))[0])[:10].tolist()
         raise DataError(f"points contain NaN or inf in rows {rows}; remove or replace them")
+    big = np.nonzero((np.abs(x) > _HUGE).any(axis=1))[0]
+    if big.size:
+        raise DataError(
+            f"coordinates above 2**400 in rows {big[:10].tolist()} would overflow the float pass; "
+            "rescale the data (check-data --rescale)"
+        )
     return np.ascontiguousarray(x + 0.0)  # + 0.0 turns -0.0 into 0.0
 
 

@@ -121,6 +121,7 @@ def test_duplicate_groups_and_exact_values():
         ([0.0, 1.0], "2-D"),
         ([[0.0], [np.nan]], r"rows \[1\]"),
         ([[np.inf], [0.0], [-np.inf]], r"rows \[0, 2\]"),
+        ([[0.0], [1e200], [0.5]], r"above 2\*\*400 in rows \[1\]"),
     ],
 )
 def test_bad_points_rejected(x, match):
