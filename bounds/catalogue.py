@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.codegen.cfunctions import log2
 
 from bounds.errors import MemcapError, ParameterError
 from bounds.lower import LOWER_BOUNDS, SEED_TYPO_NOTE
 from bounds.statement import Bound, Direction, Source, Status
-from bounds.symbols import C, L, N, W, d, delta, dense_params
+from bounds.symbols import C, L, N, P, W, d, delta
 from bounds.upper import construction_sizes
 
 __all__ = [
@@ -58,7 +59,7 @@ _SUF = Direction.SUFFICIENT
 _ASY = Status.ASYMPTOTIC
 
 
-def _our_numeric(n: Any, dim: Any, c: Any, dl: Any, w: Any, depth: Any, bits: Any) -> np.ndarray:
+def _our_numeric(n: Any, dim: Any, c: Any, dl: Any, w: Any, depth: Any, *_: Any) -> np.ndarray:
     """Margin ``L - depth_built(W)`` of our construction, point by point (not vectorized)."""
     arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (n, dim, c, dl, w, depth)))
     out = np.empty(arrays[0].shape)
@@ -90,11 +91,11 @@ OURS = Bound(
 )
 
 #: Guaranteed code bits and label bits of our construction, as sympy expressions.
-CODE_BITS = sympy.Max(1, sympy.ceiling(sympy.log(4 * N**2 * sympy.sqrt(d) / delta, 2))) + 2
-LABEL_BITS = sympy.Max(1, sympy.ceiling(sympy.log(C, 2)))
+CODE_BITS = sympy.Max(1, sympy.ceiling(log2(4 * N**2 * sympy.sqrt(d) / delta))) + 2
+LABEL_BITS = sympy.Max(1, sympy.ceiling(log2(C)))
 
 
-def _theorem_numeric(n: Any, dim: Any, c: Any, dl: Any, w: Any, depth: Any, bits: Any) -> np.ndarray:
+def _theorem_numeric(n: Any, dim: Any, c: Any, dl: Any, w: Any, depth: Any, *_: Any) -> np.ndarray:
     """``0`` where the theorem's hypotheses hold for final sizes ``(W, L)``, ``-1`` elsewhere."""
     from bounds import upper
 
@@ -285,7 +286,7 @@ PARK = Bound(
     quantity="parameters",
     direction=_SUF,
     status=_ASY,
-    lhs=dense_params(W, L, d),
+    lhs=P,
     rhs=N ** sympy.Rational(2, 3),
     relation="O",
     source=Source(
@@ -311,7 +312,7 @@ VARDI = Bound(
     quantity="parameters",
     direction=_SUF,
     status=_ASY,
-    lhs=dense_params(W, L, d),
+    lhs=P,
     rhs=sympy.sqrt(N),
     relation="O~",
     source=_VARDI,
@@ -325,7 +326,7 @@ VARDI_DEPTH = Bound(
     quantity="parameters",
     direction=_SUF,
     status=_ASY,
-    lhs=dense_params(W, L, d),
+    lhs=P,
     rhs=N / L,
     relation="O~",
     source=_VARDI,
@@ -360,7 +361,7 @@ SIEGEL_UPPER = Bound(
     quantity="parameters",
     direction=_SUF,
     status=_ASY,
-    lhs=dense_params(W, L, d),
+    lhs=P,
     rhs=N,
     relation="O",
     source=Source(

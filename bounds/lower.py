@@ -33,10 +33,11 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.codegen.cfunctions import log2
 
 from bounds.errors import ParameterError
 from bounds.statement import Bound, Direction, Source, Status
-from bounds.symbols import C, L, N, W, d, delta, dense_params
+from bounds.symbols import C, L, N, P, W, d, delta, dense_params
 
 __all__ = [
     "sign_patterns_log2",
@@ -237,7 +238,7 @@ def vc_sum_params(width: Any, depth: Any, dim: Any) -> Any:
     return (depth + 1) * width * (dim + 1) + width * (width + 1) * (depth - 1) * (depth + 2) / 2 + width + 1
 
 
-def _vc_numeric(n: Any, dim: Any, c: Any, dl: Any, w: Any, depth: Any, bits: Any) -> np.ndarray:
+def _vc_numeric(n: Any, dim: Any, c: Any, dl: Any, w: Any, depth: Any, *_: Any) -> np.ndarray:
     return vc_uniform_margin(n, w, depth, dim)
 
 
@@ -274,7 +275,7 @@ VC_CLOSED = Bound(
     quantity="W^2 L^2",
     direction=Direction.NECESSARY,
     status=Status.DERIVED,
-    lhs=vc_sum_params(W, L, d) * sympy.log(sympy.E * N * (L + 1), 2) + L + 1,
+    lhs=vc_sum_params(W, L, d) * log2(sympy.E * N * (L + 1)) + L + 1,
     rhs=N,
     source=Source(
         "corollary of Theorem 2", tag="[OURS]", docs=_DOCS + "#corollary-3", short="ours, corollary of Thm 2"
@@ -289,7 +290,7 @@ def bits_bound(bits: int, label: str | None = None) -> Bound:
     Examples
     --------
     >>> bits_bound(8).statement()
-    '8*L*W**2 + 8*L*W - 8*W**2 + 8*W*d + 8*W + 8 >= N*log(C)/log(2)'
+    '8*P >= N*log2(C)'
     """
     bits = int(bits)
     if bits < 1:
@@ -301,12 +302,14 @@ def bits_bound(bits: int, label: str | None = None) -> Bound:
         quantity="parameters",
         direction=Direction.NECESSARY,
         status=Status.DERIVED,
-        lhs=sympy.expand(bits * dense_params(W, L, d)),
-        rhs=N * sympy.log(C, 2),
+        lhs=bits * P,
+        rhs=N * log2(C),
         source=Source(
             "counting argument", tag="[OURS]", docs=_DOCS + "#theorem-4", short="ours, bit counting"
         ),
-        condition=f"every weight and bias takes one of at most 2^{bits} values (0 among them)",
+        condition=(
+            f"every weight and bias takes one of at most 2^{bits} values (0 among them); P = dense parameters"
+        ),
         note="needs the network to realize all C^N labelings of one fixed point set",
     )
 
@@ -320,8 +323,8 @@ LINE_REGIONS = Bound(
     quantity="depth",
     direction=Direction.NECESSARY,
     status=Status.DERIVED,
-    lhs=L * sympy.log(W + 1, 2),
-    rhs=sympy.log(sympy.floor((N - 1) / 2) + 1, 2),
+    lhs=L * log2(W + 1),
+    rhs=log2(sympy.floor((N - 1) / 2) + 1),
     source=Source(
         "counting breakpoints", tag="[OURS]", docs=_DOCS + "#theorem-5", short="ours, breakpoints on a line"
     ),
@@ -360,7 +363,7 @@ GOLDBERG_JERRUM = Bound(
     quantity="VC dimension",
     direction=Direction.NECESSARY,
     status=Status.ASYMPTOTIC,
-    lhs=dense_params(W, L, d) ** 2 + dense_params(W, L, d) * W * L,
+    lhs=P**2 + P * W * L,
     rhs=N,
     relation="Omega",
     source=Source(
@@ -412,7 +415,7 @@ BARTLETT_VC = Bound(
     quantity="VC dimension",
     direction=Direction.NECESSARY,
     status=Status.ASYMPTOTIC,
-    lhs=dense_params(W, L, d) * L * sympy.log(dense_params(W, L, d)),
+    lhs=P * L * sympy.log(P),
     rhs=N,
     relation="Omega",
     source=Source(
@@ -431,7 +434,7 @@ SIEGEL_LOWER = Bound(
     quantity="parameters",
     direction=Direction.NECESSARY,
     status=Status.ASYMPTOTIC,
-    lhs=dense_params(W, L, d),
+    lhs=P,
     rhs=N,
     relation="Omega",
     source=Source(

@@ -31,7 +31,7 @@ import numpy as np
 import sympy
 
 from bounds.errors import AsymptoticBoundError, ParameterError
-from bounds.symbols import SYMBOLS
+from bounds.symbols import SYMBOLS, dense_params
 
 __all__ = ["Direction", "Status", "Source", "Bound", "RELATIONS", "fmt_number"]
 
@@ -210,7 +210,7 @@ class Bound:
         ``nan`` instead of a silent number.
         """
         self._require_explicit()
-        args = [np.asarray(values.get(s.name, np.nan), dtype=float) for s in SYMBOLS]
+        args = _args(values)
         if self.numeric is not None:
             return np.asarray(self.numeric(*args), dtype=float)
         fn = self._fn("margin", lambda: sympy.lambdify(SYMBOLS, self.lhs - self.rhs, "numpy"))
@@ -221,7 +221,7 @@ class Bound:
         self._require_explicit()
         if self.numeric is not None:
             return self.margin(**values) >= 0
-        args = [np.asarray(values.get(s.name, np.nan), dtype=float) for s in SYMBOLS]
+        args = _args(values)
         lhs = self._fn("lhs", lambda: sympy.lambdify(SYMBOLS, self.lhs, "numpy"))
         rhs = self._fn("rhs", lambda: sympy.lambdify(SYMBOLS, self.rhs, "numpy"))
         lv = np.asarray(lhs(*args), dtype=float)
@@ -236,7 +236,7 @@ class Bound:
             shape = np.broadcast(*[np.asarray(v) for v in values.values()]).shape if values else ()
             return np.ones(shape, dtype=bool)
         fn = self._fn("applies", lambda: sympy.lambdify(SYMBOLS, self.applies, "numpy"))
-        args = [np.asarray(values.get(s.name, np.nan), dtype=float) for s in SYMBOLS]
+        args = _args(values)
         return np.asarray(fn(*args), dtype=bool)
 
     def _fn(self, name: str, make: Callable[[], Any]) -> Any:
@@ -254,6 +254,14 @@ class Bound:
         except TypeError as err:
             missing = sorted(str(s) for s in out.free_symbols)
             raise ParameterError(f"bound {self.key!r} needs values for {', '.join(missing)}") from err
+
+
+def _args(values: dict[str, Any]) -> list[np.ndarray]:
+    """Numeric arguments in :data:`SYMBOLS` order; ``P`` defaults to the dense count."""
+    out = {s.name: np.asarray(values.get(s.name, np.nan), dtype=float) for s in SYMBOLS}
+    if "P" not in values:
+        out["P"] = np.asarray(dense_params(out["W"], out["L"], out["d"]), dtype=float)
+    return [out[s.name] for s in SYMBOLS]
 
 
 def _tex_text(text: str) -> str:

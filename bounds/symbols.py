@@ -2,9 +2,10 @@
 
 The symbols are the letters every bound is written in: ``N`` points, input
 dimension ``d``, ``C`` classes, separation ``delta``, width ``W`` (largest
-hidden layer), depth ``L`` (number of hidden layers) and ``b`` bits per
-weight. :class:`Problem` holds one concrete ``(N, delta, d, C)`` and refuses
-values no data set can have.
+hidden layer), depth ``L`` (number of hidden layers), ``b`` bits per weight
+and ``P`` parameters (by default those of the dense network,
+:func:`dense_params`). :class:`Problem` holds one concrete ``(N, delta, d, C)``
+and refuses values no data set can have.
 
 Examples
 --------
@@ -36,6 +37,7 @@ __all__ = [
     "W",
     "L",
     "b",
+    "P",
     "SYMBOLS",
     "Problem",
     "dense_params",
@@ -50,9 +52,10 @@ delta = sympy.Symbol("delta", positive=True)
 W = sympy.Symbol("W", positive=True, integer=True)
 L = sympy.Symbol("L", positive=True, integer=True)
 b = sympy.Symbol("b", positive=True, integer=True)
+P = sympy.Symbol("P", positive=True, integer=True)
 
 #: The symbols in the fixed order used by every lambdified bound.
-SYMBOLS: tuple[sympy.Symbol, ...] = (N, d, C, delta, W, L, b)
+SYMBOLS: tuple[sympy.Symbol, ...] = (N, d, C, delta, W, L, b, P)
 
 
 def dense_params(width: Any, depth: Any, dim: Any) -> Any:
@@ -90,7 +93,7 @@ def as_size(name: str, value: Any, minimum: int = 1) -> int:
     if isinstance(value, numbers.Integral):
         out = int(value)
     elif math.isfinite(float(value)) and float(value).is_integer():
-        out = int(value)
+        out = int(float(value))
     else:
         hint = f"; give a whole number such as {math.floor(value)}" if math.isfinite(value) else ""
         raise ParameterError(f"{name} must be an integer, got {value!r}{hint}")

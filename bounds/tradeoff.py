@@ -153,12 +153,18 @@ def our_sizes(problem: Problem, **request: Any) -> tuple[dict[str, Any] | None, 
     return dict(sizes), ""
 
 
-def frontier(problem: Problem, widths: Any, bounds: list[Bound]) -> dict[str, Any]:
+def frontier(
+    problem: Problem,
+    widths: Any,
+    bounds: list[Bound],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """The (W, L) frontier: least depth per width for each explicit bound, and ours.
 
     Returns ``{"widths": [...], "lower": {key: depths}, "upper": {key: depths},
     "ours": [(width, depth) built, ...]}``; depths are floats (``inf``/``nan``
-    as in :func:`least_depth`).
+    as in :func:`least_depth`). ``progress(done, total)``, if given, is called
+    after each width our construction is sized for.
 
     Examples
     --------
@@ -177,8 +183,10 @@ def frontier(problem: Problem, widths: Any, bounds: list[Bound]) -> dict[str, An
             continue
         side = "lower" if bound.necessary else "upper"
         out[side][bound.key] = np.broadcast_to(least_depth(bound, **base, W=ws), ws.shape).tolist()
-    for w in ws:
+    for done, w in enumerate(ws, start=1):
         sizes, _ = our_sizes(problem, width=int(w))
         if sizes is not None:
             out["ours"].append((int(sizes["width"]), int(sizes["depth"])))
+        if progress is not None:
+            progress(done, len(ws))
     return out
