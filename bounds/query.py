@@ -259,7 +259,9 @@ def _our_row(bound: Bound, ours: dict[str, Any] | None, given: str) -> Row:
     if ours is None:
         return Row(bound, float("nan"), applicable=False)
     key = {"width": "depth", "depth": "width", "params": "params"}[given]
-    detail: dict[str, Any] = {k: ours[k] for k in ("width", "depth", "params", "nonzeros", "max_bits", "regime") if k in ours}
+    detail: dict[str, Any] = {
+        k: ours[k] for k in ("width", "depth", "params", "nonzeros", "max_bits", "regime") if k in ours
+    }
     return Row(bound, float(ours[key]), detail=detail)
 
 

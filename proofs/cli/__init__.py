@@ -37,6 +37,7 @@ _COMMAND_MODULES = [
     "proofs.cli.compare",
     "proofs.cli.export",
     "proofs.cli.analyze",
+    "proofs.cli.bounds",
 ]
 
 for _name in _COMMAND_MODULES:
