@@ -35,6 +35,7 @@ __all__ = [
     "load_network",
     "network_to_json",
     "network_from_json",
+    "network_json_text",
     "int_to_decimal",
     "int_from_decimal",
 ]
@@ -114,6 +115,50 @@ def network_to_json(net: Network) -> dict[str, Any]:
         "meta": meta,
         "layers": layers,
     }
+
+
+def network_json_text(net: Network) -> str:
+    """The interchange file's text: one key per line, one weight triplet per line.
+
+    Examples
+    --------
+    >>> print(network_json_text(Network([AffineLayer.from_dense([[1, -2]], [3], denom=4)])))
+    {
+     "format": "memcap-network",
+     "version": 1,
+     "input_dim": 2,
+     "output_dim": 1,
+     "meta": {},
+     "layers": [
+      {
+       "n_out": 1,
+       "n_in": 2,
+       "denominator": "4",
+       "weights": [
+        [0, 0, "1"],
+        [0, 1, "-2"]
+       ],
+       "bias": ["3"]
+      }
+     ]
+    }
+    """
+    obj = network_to_json(net)
+    dump = json.dumps
+    head = [f' {dump(k)}: {dump(v, ensure_ascii=False)},' for k, v in obj.items() if k != "layers"]
+    layers = []
+    for layer in obj["layers"]:
+        trip = ",\n".join(f"    {dump(t)}" for t in layer["weights"])
+        layers.append(
+            "  {\n"
+            f'   "n_out": {layer["n_out"]},\n'
+            f'   "n_in": {layer["n_in"]},\n'
+            f'   "denominator": {dump(layer["denominator"])},\n'
+            + (f'   "weights": [\n{trip}\n   ],\n' if trip else '   "weights": [],\n')
+            + f'   "bias": {dump(layer["bias"])}\n'
+            "  }"
+        )
+    return "{\n" + "\n".join(head) + '\n "layers": [\n' + ",\n".join(layers) + "\n ]\n}"
 
 
 def _require(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -321,7 +366,7 @@ def save_network(net: Network, path: str | os.PathLike[str]) -> Path:
     """
     target = Path(path)
     if _suffix(target) == ".json":
-        text = json.dumps(network_to_json(net), indent=1)
+        text = network_json_text(net)
         with atomic_write(target, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
     else:

@@ -1,4 +1,5 @@
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proofs.errors import FormatError
-from proofs.io import load_network, network_from_json, network_to_json, save_network
+from proofs.io import load_network, network_from_json, network_json_text, network_to_json, save_network
 from proofs.network import AffineLayer, Network
 
 
@@ -167,3 +168,17 @@ def test_bad_npz_is_rejected(small_net: Network, tmp_path: Path) -> None:
     np.savez(path, **good)
     with pytest.raises(FormatError, match="missing array 'L1.nums'"):
         load_network(path)
+
+
+def test_format_page_example_is_what_memcap_writes() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "format.md").read_text()
+    example = page.split("```json\n", 1)[1].split("```", 1)[0].rstrip("\n")
+    net = network_from_json(json.loads(example))
+    assert network_json_text(net) == example
+    assert net.evaluate([[0.5, -0.75]]).as_fractions() == [[Fraction(21250649172913403461641, 2**73)]]
+
+
+@settings(max_examples=30, deadline=None)
+@given(net=networks(max_bits=300))
+def test_json_text_is_the_json_object(net: Network) -> None:
+    assert json.loads(network_json_text(net)) == network_to_json(net)
