@@ -1,0 +1,742 @@
+"""Exact sizes of our memorizing construction, and our theorem's constants.
+
+The construction (``proofs.construction``, proven in ``docs/theory/upper.md``)
+is fixed by a handful of integers, a :class:`Layout`:
+
+- ``k`` bits per *digit* (``k = 1``: the deep regime, one bit per layer;
+  ``k > 1``: the multi-bit regime, ``2**k - 1`` steps per digit);
+- ``lanes`` extraction lanes, ``steps`` selection steps per layer;
+- ``groups`` groups of ``lanes * slots`` consecutive points each.
+
+From a layout and the code and label bit counts ``n_b``, ``n_c`` this module
+computes every size of the network the builder makes: the hidden widths, the
+depth, the dense parameter count, the nonzeros, and the largest weight
+numerator/denominator bits after the first layer. These are not bounds: the
+tests check that they *equal* what ``proofs.construction.memorize`` builds.
+:func:`plan` picks the layout for a width, depth, parameter or bit budget,
+and :func:`construction_sizes` is the one-call entry point.
+
+Examples
+--------
+>>> s = construction_sizes(1000, 8, 10, 0.01, width=32)
+>>> s["regime"], s["width"] <= 32
+('deep', True)
+>>> s["depth"] == plan(1000, 8, s["n_b"], s["n_c"], width=32).depth
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from bounds.errors import InfeasibleError, ParameterError
+
+__all__ = [
+    "V_BITS",
+    "MIN_DEPTH",
+    "MAX_K",
+    "Layout",
+    "code_bits",
+    "code_bits_for_gap",
+    "label_bits",
+    "layout_sizes",
+    "plan",
+    "construction_sizes",
+    "lane_units",
+    "hidden_widths",
+    "THEOREM",
+    "theorem_constants",
+    "theorem_holds",
+]
+
+#: Fractional bits of the projection direction: ``v`` lies on the grid ``2**-V_BITS``.
+V_BITS = 30
+#: Least depth any layout reaches (``k >= n_c``, one slot, one group).
+MIN_DEPTH = 4
+#: Largest bits per digit the planner considers (``2**(MAX_K + 1) + 4`` units per lane).
+MAX_K = 6
+
+
+# -- bit counts -------------------------------------------------------------------
+def code_bits_for_gap(gap: Fraction) -> tuple[int, int]:
+    """Scale exponent ``e`` and code bits ``n_b`` for a projected gap ``gap``.
+
+    ``e >= 1`` is least with ``2**e * gap >= 4`` (data 4 apart after scaling);
+    codes lie in ``[1, 2**(e+1) + 3)``, so ``n_b = e + 2``.
+
+    >>> code_bits_for_gap(Fraction(1, 100))
+    (9, 11)
+    """
+    if gap <= 0:
+        raise ParameterError(f"the projected gap must be positive, got {gap}")
+    e = 1
+    while (gap * (1 << e)) < 4:
+        e += 1
+    return e, e + 2
+
+
+def code_bits(N: int, d: int, delta: float) -> int:
+    """Guaranteed code bits: ``n_b`` for the gap ``gamma = delta / (N**2 sqrt d)``.
+
+    Decided exactly: ``e`` is least with ``(2**e delta)**2 >= 16 N**4 d``.
+
+    >>> code_bits(1000, 8, 0.01)
+    33
+    """
+    _check_problem(N, d, 2, delta)
+    dl = Fraction(delta)
+    e = 1
+    while (dl * (1 << e)) ** 2 < 16 * N**4 * d:
+        e += 1
+    return e + 2
+
+
+def label_bits(C: int) -> int:
+    """Label bits ``n_c = max(1, ceil(log2 C))``: labels shifted to ``0..C-1``.
+
+    >>> [label_bits(c) for c in (2, 3, 4, 5, 10)]
+    [1, 2, 2, 3, 4]
+    """
+    if C < 1:
+        raise ParameterError(f"need at least one class, got C={C}")
+    return max(1, (C - 1).bit_length())
+
+
+def _check_problem(N: int, d: int, C: int, delta: float) -> None:
+    if N < 2:
+        raise ParameterError(f"need N >= 2 points, got N={N}")
+    if d < 1:
+        raise ParameterError(f"need dimension d >= 1, got d={d}")
+    if C < 1:
+        raise ParameterError(f"need C >= 1 classes, got C={C}")
+    if not (0 < delta <= 2):
+        raise ParameterError(f"delta must lie in (0, 2] for points of the unit ball, got {delta}")
+
+
+# -- layouts ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Layout:
+    """The integers that fix the construction.
+
+    Attributes
+    ----------
+    N, d : int
+        Points and input dimension.
+    n_b, n_c : int
+        Code and label bits.
+    k : int
+        Bits per digit.
+    lanes : int
+        Extraction lanes (each holds ``slots`` points of every group).
+    steps : int
+        Selection steps per selection layer.
+    slots : int
+        Slots per lane; a group holds ``lanes * slots`` points.
+    label_min : int
+        Smallest label (the output bias).
+    """
+
+    N: int
+    d: int
+    n_b: int
+    n_c: int
+    k: int
+    lanes: int
+    steps: int
+    slots: int
+    label_min: int = 0
+
+    @property
+    def S(self) -> int:
+        """Step pairs per digit, ``2**k - 1``."""
+        return (1 << self.k) - 1
+
+    @property
+    def kb(self) -> int:
+        """Digits of a code field."""
+        return -(-self.n_b // self.k)
+
+    @property
+    def kc(self) -> int:
+        """Digits of a label field."""
+        return -(-self.n_c // self.k)
+
+    @property
+    def w(self) -> int:
+        """Digits per slot."""
+        return self.kb + self.kc
+
+    @property
+    def group_size(self) -> int:
+        return self.lanes * self.slots
+
+    @property
+    def groups(self) -> int:
+        """Number of groups ``M = ceil(N / (lanes * slots))``."""
+        return -(-self.N // self.group_size)
+
+    @property
+    def lane_bits(self) -> int:
+        """Bits of a packed lane number, ``k * slots * w``."""
+        return self.k * self.slots * self.w
+
+    @property
+    def selection_depth(self) -> int:
+        """Selection layers ``ceil((M - 1) / steps)``."""
+        return -(-(self.groups - 1) // self.steps) if self.groups > 1 else 0
+
+    @property
+    def extraction_depth(self) -> int:
+        """Extraction layers ``(slots - 1) w + kc + 2``."""
+        return (self.slots - 1) * self.w + self.kc + 2
+
+    @property
+    def depth(self) -> int:
+        return 1 + self.selection_depth + self.extraction_depth
+
+    @property
+    def regime(self) -> str:
+        return "deep" if self.k == 1 else "multibit"
+
+    def q(self, r: int) -> int:
+        """Bits below the code field of slot ``r`` when it is tested."""
+        return self.k * self.w * (self.slots - 1 - r)
+
+    @property
+    def Q(self) -> int:
+        """The output accumulator holds ``2**Q`` times the output."""
+        return self.q(0) + 1
+
+    def selection_steps(self, a: int) -> int:
+        """Steps in selection layer ``a``."""
+        return min(self.steps, self.groups - 1 - a * self.steps)
+
+    # -- extraction layer ``i`` (0-based): which units it holds --------------------
+    def is_digit(self, i: int) -> bool:
+        """Layer ``i`` extracts a digit (all digits before the last slot's code)."""
+        return i < (self.slots - 1) * self.w + self.kc
+
+    def has_lab(self, i: int) -> bool:
+        r, j = divmod(i, self.w)
+        return r < self.slots and 1 <= j <= self.kc
+
+    def is_trap(self, i: int) -> bool:
+        r, j = divmod(i, self.w)
+        return r < self.slots and j == self.kc
+
+    def is_prod(self, i: int) -> bool:
+        r, j = divmod(i - 1, self.w)
+        return 0 <= r < self.slots and j == self.kc and i >= 1
+
+    def has_s(self, i: int) -> bool:
+        """``s`` is carried up to the layer before the last equality test."""
+        return i < (self.slots - 1) * self.w + self.kc
+
+    def has_out(self, i: int) -> bool:
+        """The output accumulator exists after the first product layer."""
+        return i >= self.kc + 2
+
+    def per_lane(self, i: int) -> int:
+        return (
+            (1 + 2 * self.S) * self.is_digit(i)
+            + self.has_lab(i)
+            + 4 * self.is_trap(i)
+            + self.is_prod(i)
+        )
+
+    def extraction_width(self, i: int) -> int:
+        return self.has_s(i) + self.has_out(i) + self.lanes * self.per_lane(i)
+
+    @property
+    def selection_width(self) -> int:
+        """Widest selection layer (1 when there is none)."""
+        D1 = self.selection_depth
+        if D1 == 0:
+            return 1
+        widths = [1 + 2 * self.selection_steps(0)]
+        if D1 >= 2:
+            widths += [1 + 2 * self.selection_steps(a) + self.lanes for a in (1, D1 - 1)]
+        return max(widths)
+
+    @property
+    def extraction_max_width(self) -> int:
+        """Widest extraction layer: an equality test with a digit, or one slot only."""
+        if self.slots >= 2:  # the output accumulator exists from slot 1 on
+            return 1 + (self.slots >= 3) + self.lanes * (2 * self.S + 6)
+        return max(1 + self.lanes * (2 * self.S + 1 + (self.kc >= 2)), 5 * self.lanes)
+
+    @property
+    def width(self) -> int:
+        return max(self.selection_width, self.extraction_max_width)
+
+
+def _u_terms(lay: Layout, i: int) -> tuple[int, bool]:
+    """Nonzero weights of the lane form ``U_i`` and whether it has a bias."""
+    if i >= 1:
+        return 1 + 2 * lay.S, False
+    D1 = lay.selection_depth
+    if D1 == 0:
+        return 0, True
+    last = 2 * lay.selection_steps(D1 - 1)
+    return (last, True) if D1 == 1 else (last + 1, False)
+
+
+def _extraction_layer(lay: Layout, i: int) -> tuple[int, int]:
+    """Width and nonzeros (weights plus biases) of extraction layer ``i``."""
+    nz = 0
+    if lay.has_s(i):
+        nz += 1
+    if lay.has_out(i):
+        nz += lay.has_out(i - 1) + lay.lanes * lay.is_prod(i - 1)
+    per = 0
+    if lay.is_digit(i):
+        terms, has_bias = _u_terms(lay, i)
+        per += (1 + 2 * lay.S) * terms + 2 * lay.S + has_bias
+    if lay.has_lab(i):
+        per += (1 if i % lay.w >= 2 else 0) + 2 * lay.S
+    if lay.is_trap(i):
+        per += 4 * (2 + 2 * lay.S) + 4
+    if lay.is_prod(i):
+        per += 5 + 1
+    return lay.extraction_width(i), nz + lay.lanes * per
+
+
+def _selection_layer(lay: Layout, a: int) -> tuple[int, int]:
+    """Width and nonzeros of selection layer ``a``."""
+    sa = lay.selection_steps(a)
+    nz = 1 + 4 * sa
+    if a >= 1:
+        nz += lay.lanes * ((a >= 2) + 2 * lay.selection_steps(a - 1) + (a == 1))
+    return 1 + 2 * sa + lay.lanes * (a >= 1), nz
+
+
+Block = tuple[list[tuple[int, int]], int]
+
+
+def _blocks(lay: Layout) -> list[Block]:
+    """Hidden and output layers as ``([(width, nonzeros), ...], repeats)`` blocks.
+
+    Runs of identical layers (middle selection layers, middle slots) appear
+    once with their repeat count, so sizes cost O(slot digits), not O(depth).
+    """
+    out: list[Block] = [([(1, lay.d + 1)], 1)]
+    D1 = lay.selection_depth
+    if D1 >= 4:
+        out.append(([_selection_layer(lay, 0), _selection_layer(lay, 1)], 1))
+        out.append(([_selection_layer(lay, 2)], D1 - 3))
+        out.append(([_selection_layer(lay, D1 - 1)], 1))
+    else:
+        out.append(([_selection_layer(lay, a) for a in range(D1)], 1))
+    D2, w, m = lay.extraction_depth, lay.w, lay.slots
+    spans = [(0, 2 * w, 1), (2 * w, 3 * w, m - 3), ((m - 1) * w, D2, 1)] if m >= 4 else [(0, D2, 1)]
+    for lo, hi, mult in spans:
+        out.append(([_extraction_layer(lay, i) for i in range(lo, hi)], mult))
+    last = D2 - 1
+    out.append(([(1, lay.has_out(last) + lay.lanes + (lay.label_min != 0))], 1))
+    return [(layers, mult) for layers, mult in out if layers]
+
+
+def layout_sizes(lay: Layout) -> dict[str, Any]:
+    """Every size of the network built for ``lay``.
+
+    >>> lay = Layout(N=10, d=3, n_b=5, n_c=1, k=1, lanes=1, steps=2, slots=2)
+    >>> s = layout_sizes(lay)
+    >>> s["depth"], s["width"], s["groups"]
+    (12, 9, 5)
+    """
+    params = nonzeros = depth = 0
+    prev = lay.d
+    for layers, mult in _blocks(lay):
+        first = prev
+        for width, _ in layers:
+            params += (first + 1) * width
+            first = width
+        if mult > 1:
+            again = layers[-1][0]
+            for width, _ in layers:
+                params += (mult - 1) * (again + 1) * width
+                again = width
+        nonzeros += mult * sum(nz for _, nz in layers)
+        depth += mult * len(layers)
+        prev = layers[-1][0]
+    hidden = depth - 1
+    return {
+        "regime": lay.regime,
+        "width": lay.width,
+        "depth": hidden,
+        "params": params,
+        "nonzeros": nonzeros,
+        "max_bits": _max_bits(lay),
+        "max_value_bits": lay.lane_bits + 1,
+        "k": lay.k,
+        "lanes": lay.lanes,
+        "steps": lay.steps,
+        "slots": lay.slots,
+        "groups": lay.groups,
+        "n_b": lay.n_b,
+        "n_c": lay.n_c,
+        "selection_depth": lay.selection_depth,
+        "extraction_depth": lay.extraction_depth,
+        "lane_bits": lay.lane_bits,
+    }
+
+
+def hidden_widths(lay: Layout) -> list[int]:
+    """Every hidden width, first layer to last.
+
+    >>> hidden_widths(Layout(N=4, d=2, n_b=3, n_c=1, k=1, lanes=1, steps=1, slots=2))
+    [1, 3, 4, 9, 5, 5, 5, 6, 2]
+    """
+    out: list[int] = []
+    for layers, mult in _blocks(lay)[:-1]:
+        out.extend(width for width, _ in layers * mult)
+    return out
+
+
+# -- planning ----------------------------------------------------------------------
+def lane_units(k: int) -> int:
+    """Units of one lane in an equality-test layer: ``u_k = 2**(k+1) + 4``.
+
+    >>> [lane_units(k) for k in (1, 2, 3)]
+    [8, 12, 20]
+    """
+    return 2 * ((1 << k) - 1) + 6
+
+
+def _digits(n_b: int, n_c: int, k: int) -> tuple[int, int]:
+    return -(-n_b // k), -(-n_c // k)
+
+
+def _bits_of(k: int, w: int, kc: int, m: int, n_c: int, label_min: int) -> int:
+    """Largest weight bits after the first layer (see :func:`_max_bits`)."""
+    q0 = k * w * (m - 1)
+    cands = [
+        k * m * w,  # the first digit threshold S * 2**(k (m w - 1))
+        k * (m * w - kc) + 2,  # 2 t on the first equality test
+        q0 + 3,  # equality-test bias 5 * 2**q
+        q0 + n_c + 2,  # product bias 2**(q+1) * 2**n_c
+        q0 + 2,  # output denominator 2**Q, Q = q0 + 1
+    ]
+    if label_min:
+        cands.append(q0 + 1 + abs(label_min).bit_length())
+    return max(cands)
+
+
+def _max_bits(lay: Layout) -> int:
+    """Largest numerator or denominator bits in every layer after the first."""
+    return _bits_of(lay.k, lay.w, lay.kc, lay.slots, lay.n_c, lay.label_min)
+
+
+def _max_slots_for_bits(k: int, n_b: int, n_c: int, label_min: int, bits: int | None) -> int:
+    """Most slots whose weights and values after the first layer fit in ``bits`` bits."""
+    if bits is None:
+        return 1 << 62
+    kb, kc = _digits(n_b, n_c, k)
+    m = 0
+    while k * (m + 1) * (kb + kc) + 1 <= bits and _bits_of(k, kb + kc, kc, m + 1, n_c, label_min) <= bits:
+        m += 1
+    return m
+
+
+def _slot_candidates(N: int, lanes: int, steps: int, w: int, hi: int) -> list[int]:
+    """Slots to try: 1..400, a geometric grid beyond, and both integers next to the
+    minimizer ``sqrt(N / (lanes steps w))`` of ``N / (lanes m steps) + m w``."""
+    top = max(1, min(hi, -(-N // lanes)))
+    cands = set(range(1, min(top, 400) + 1))
+    x = 400.0
+    while x < top:
+        cands.add(int(x))
+        x *= 1.05
+    star = math.sqrt(N / (lanes * steps * w))
+    cands.update({top, math.floor(star), math.ceil(star)})
+    return sorted(c for c in cands if 1 <= c <= top)
+
+
+def _lane_candidates(top: int, extra: int) -> list[int]:
+    cands = set(range(1, min(top, 64) + 1))
+    x = 64.0
+    while x < top:
+        cands.add(int(x))
+        x *= 1.1
+    cands.update({top, extra})
+    return sorted(c for c in cands if 1 <= c <= top)
+
+
+def _fixed_width(
+    N: int, d: int, n_b: int, n_c: int, label_min: int, W: int, bits: int | None
+) -> Layout | None:
+    """The least-depth layout of width at most ``W`` (ties: least width)."""
+    best: Layout | None = None
+    for k in range(1, MAX_K + 1):
+        kb, kc = _digits(n_b, n_c, k)
+        m_hi = _max_slots_for_bits(k, n_b, n_c, label_min, bits)
+        if m_hi < 1:
+            continue
+        for lanes in _lane_candidates(max(1, (W - 2) // 5), (W - 2) // lane_units(k)):
+            steps = max(1, (W - 1 - lanes) // 2)
+            for m in _slot_candidates(N, lanes, steps, kb + kc, m_hi):
+                lay = Layout(N, d, n_b, n_c, k, lanes, steps, m, label_min)
+                if 2 <= lay.groups <= steps + 1:
+                    lay = Layout(N, d, n_b, n_c, k, lanes, lay.groups - 1, m, label_min)
+                if best is not None and lay.depth > best.depth:
+                    continue
+                if lay.width > W:
+                    continue
+                if best is None or (lay.depth, lay.width) < (best.depth, best.width):
+                    best = lay
+    return best
+
+
+def _fixed_depth(
+    N: int, d: int, n_b: int, n_c: int, label_min: int, L: int, bits: int | None
+) -> Layout | None:
+    """The least-width layout of depth at most ``L`` (ties: least depth)."""
+    best: Layout | None = None
+    for k in range(1, MAX_K + 1):
+        kb, kc = _digits(n_b, n_c, k)
+        w = kb + kc
+        # the extraction depth (m - 1) w + kc + 2 and the first layer must fit
+        m_hi = min(_max_slots_for_bits(k, n_b, n_c, label_min, bits), (L - 3 - kc) // w + 1)
+        if m_hi < 1:
+            continue
+        for lanes in _lane_candidates(N, 1):
+            if best is not None and 5 * lanes > best.width:
+                break
+            for m in _slot_candidates(N, lanes, 1, w, m_hi):
+                lay = Layout(N, d, n_b, n_c, k, lanes, 1, m, label_min)
+                if lay.groups > 1:
+                    room = L - 1 - lay.extraction_depth
+                    if room < 1:
+                        continue
+                    lay = Layout(N, d, n_b, n_c, k, lanes, -(-(lay.groups - 1) // room), m, label_min)
+                if lay.depth > L:
+                    continue
+                if best is None or (lay.width, lay.depth) < (best.width, best.depth):
+                    best = lay
+    return best
+
+
+def plan(
+    N: int,
+    d: int,
+    n_b: int,
+    n_c: int,
+    *,
+    width: int | None = None,
+    depth: int | None = None,
+    params: int | None = None,
+    max_weight_bits: int | None = None,
+    label_min: int = 0,
+) -> Layout:
+    """The layout the builder uses for these sizes and requests.
+
+    ``width`` and ``depth`` are caps on the built network. With ``width`` only,
+    the least depth is chosen; with ``depth`` only, the least width; with
+    both, the least depth within the width (it must not exceed ``depth``);
+    with ``params`` only, the least depth whose dense parameter count fits.
+    With nothing, ``width = 32``. ``max_weight_bits`` caps the bits of every
+    weight and every value after the first layer.
+
+    Raises
+    ------
+    InfeasibleError
+        No layout meets the request; the message names the nearest feasible sizes.
+
+    Examples
+    --------
+    >>> lay = plan(500, 4, 20, 2, width=16)
+    >>> (lay.regime, lay.k, lay.lanes, lay.width <= 16)
+    ('multibit', 2, 2, True)
+    >>> plan(500, 4, 20, 2, depth=3)
+    Traceback (most recent call last):
+    ...
+    bounds.errors.InfeasibleError: depth 3 is below the least depth 4 of this construction ...
+    """
+    if N < 2 or d < 1 or n_b < 1 or n_c < 1:
+        raise ParameterError(f"need N >= 2, d >= 1, n_b >= 1, n_c >= 1; got {N}, {d}, {n_b}, {n_c}")
+    for name, val in (("width", width), ("depth", depth), ("params", params), ("max_weight_bits",
+                                                                              max_weight_bits)):
+        if val is not None and (not isinstance(val, int) or val < 1):
+            raise ParameterError(f"{name} must be a positive integer, got {val!r}")
+    if width is None and depth is None and params is None:
+        width = 32
+    if max_weight_bits is not None and not any(
+        _max_slots_for_bits(k, n_b, n_c, label_min, max_weight_bits) >= 1 for k in range(1, MAX_K + 1)
+    ):
+        need = min(
+            max(k * sum(_digits(n_b, n_c, k)) + 1,
+                _bits_of(k, sum(_digits(n_b, n_c, k)), _digits(n_b, n_c, k)[1], 1, n_c, label_min))
+            for k in range(1, MAX_K + 1)
+        )
+        raise InfeasibleError(
+            f"max_weight_bits={max_weight_bits} is too small: one slot of {n_b} code bits and "
+            f"{n_c} label bits needs {need} bits; use max_weight_bits >= {need}"
+        )
+    if depth is not None and depth < MIN_DEPTH:
+        raise InfeasibleError(
+            f"depth {depth} is below the least depth {MIN_DEPTH} of this construction "
+            f"(one projection layer, a label digit, an equality test, a product); use depth >= "
+            f"{MIN_DEPTH}, or a one- or two-hidden-layer construction from proofs.baselines"
+        )
+    if width is not None and width < 5:
+        raise InfeasibleError(
+            f"width {width} is below the least width 5 of this construction (one lane needs "
+            f"an equality test of 4 units and a label carry); use width >= 5"
+        )
+    if params is not None and width is None and depth is None:
+        return _fixed_params(N, d, n_b, n_c, label_min, params, max_weight_bits)
+    if width is not None:
+        lay = _fixed_width(N, d, n_b, n_c, label_min, width, max_weight_bits)
+        if lay is None:
+            raise InfeasibleError(f"no layout of width <= {width} fits; use width >= 5")
+        if depth is not None and lay.depth > depth:
+            alt = _fixed_depth(N, d, n_b, n_c, label_min, depth, max_weight_bits)
+            hint = f"; or depth {depth} with width {alt.width}" if alt else ""
+            raise InfeasibleError(
+                f"width {width} and depth {depth} are too small for N={N} points with "
+                f"{n_b} code bits and {n_c} label bits: the least depth at width {width} is "
+                f"{lay.depth}{hint}"
+            )
+        if params is not None:
+            _check_params(lay, params)
+        return lay
+    assert depth is not None
+    lay = _fixed_depth(N, d, n_b, n_c, label_min, depth, max_weight_bits)
+    if lay is None:
+        raise InfeasibleError(
+            f"no layout of depth <= {depth} fits N={N} points with {n_b} code bits and "
+            f"{n_c} label bits; use a larger depth"
+        )
+    if params is not None:
+        _check_params(lay, params)
+    return lay
+
+
+def _check_params(lay: Layout, params: int) -> None:
+    got = layout_sizes(lay)["params"]
+    if got > params:
+        raise InfeasibleError(
+            f"the layout for these sizes has {got} parameters, above the budget {params}; "
+            f"raise the budget to {got} or relax width/depth"
+        )
+
+
+def _fixed_params(N: int, d: int, n_b: int, n_c: int, label_min: int, P: int, bits: int | None) -> Layout:
+    """Least depth whose dense parameter count is at most ``P``, over a grid of widths."""
+    best: Layout | None = None
+    least: tuple[int, Layout] | None = None
+    W = 5
+    while W <= 1 << 16:
+        lay = _fixed_width(N, d, n_b, n_c, label_min, W, bits)
+        if lay is not None:
+            p = layout_sizes(lay)["params"]
+            if least is None or p < least[0]:
+                least = (p, lay)
+            if p <= P and (best is None or lay.depth < best.depth):
+                best = lay
+        W = W + 1 if W < 24 else int(W * 1.25)
+    if best is None:
+        need = least[0] if least else "more"
+        raise InfeasibleError(
+            f"no layout fits {P} parameters for N={N} points with {n_b} code bits and {n_c} "
+            f"label bits; the smallest found needs {need} parameters"
+        )
+    return best
+
+
+def construction_sizes(
+    N: int,
+    d: int,
+    C: int,
+    delta: float,
+    *,
+    width: int | None = None,
+    depth: int | None = None,
+    params: int | None = None,
+    n_b: int | None = None,
+    n_c: int | None = None,
+    max_weight_bits: int | None = None,
+    label_min: int = 0,
+) -> dict[str, Any]:
+    """Sizes of the network ``memorize`` builds for ``N`` points of ``R^d`` with ``C`` classes.
+
+    ``n_b`` is the code bit count actually used (``memorize`` reports it);
+    ``None`` means the guaranteed one, :func:`code_bits` ``(N, d, delta)``.
+    ``n_c`` defaults to :func:`label_bits` ``(C)`` (labels ``label_min ..
+    label_min + C - 1``). ``max_bits`` counts every layer after the first.
+
+    >>> s = construction_sizes(100, 2, 2, 0.1, depth=60)
+    >>> s["depth"] <= 60, s["n_b"], s["n_c"]
+    (True, 22, 1)
+    """
+    _check_problem(N, d, C, delta)
+    nb = code_bits(N, d, delta) if n_b is None else int(n_b)
+    nc = label_bits(C) if n_c is None else int(n_c)
+    lay = plan(
+        N, d, nb, nc, width=width, depth=depth, params=params,
+        max_weight_bits=max_weight_bits, label_min=label_min,
+    )
+    out = layout_sizes(lay)
+    out["layout"] = asdict(lay)
+    out["widths"] = hidden_widths(lay)
+    return out
+
+
+# -- the theorem ---------------------------------------------------------------------
+N_, W_, L_, k_, n_b_, n_c_ = sympy.symbols("N W L k n_b n_c", positive=True, integer=True)
+#: ``u_k``, units per lane in an equality-test layer.
+U_K = 2 ** (k_ + 1) + 4
+#: ``w_k``, digits per slot.
+W_K = sympy.ceiling(n_b_ / k_) + sympy.ceiling(n_c_ / k_)
+
+#: Our theorem (``docs/theory/upper.md``, Theorem 1) for ``k`` bits per digit:
+#: if ``W >= 2 u_k + 2``, ``L >= 2 w_k`` and ``W**2 L**2 >= 64 u_k N w_k``, the
+#: network built for width ``W`` has width ``<= a W + b`` and depth ``<= c L + e``.
+#: For ``k = 1``: ``u_1 = 8``, ``w_1 = n_b + n_c``, so ``K = 512``.
+THEOREM: dict[str, Any] = {
+    "K": 64 * U_K,
+    "a": 1,
+    "b": 0,
+    "c": 1,
+    "e": 3,
+    "min_width": 2 * U_K + 2,
+    "min_depth": 2 * W_K,
+    "condition": sympy.Ge(W_**2 * L_**2, 64 * U_K * N_ * W_K),
+    "width": W_,
+    "depth": L_ + 3,
+}
+
+
+def theorem_constants(k: int = 1) -> dict[str, int]:
+    """The theorem's numbers for ``k`` bits per digit (``w_k`` stays symbolic).
+
+    >>> theorem_constants(1)
+    {'K': 512, 'a': 1, 'b': 0, 'c': 1, 'e': 3, 'min_width': 18}
+    """
+    sub = {k_: k}
+    return {
+        "K": int(THEOREM["K"].subs(sub)),
+        "a": 1,
+        "b": 0,
+        "c": 1,
+        "e": 3,
+        "min_width": int(THEOREM["min_width"].subs(sub)),
+    }
+
+
+def theorem_holds(N: int, n_b: int, n_c: int, W: int, L: int, k: int = 1) -> bool:
+    """Whether the theorem's hypotheses hold for these sizes and ``k``.
+
+    >>> theorem_holds(1000, 20, 4, 40, 160)
+    True
+    >>> theorem_holds(1000, 20, 4, 40, 40)
+    False
+    """
+    u = lane_units(k)
+    w = sum(_digits(n_b, n_c, k))
+    return W >= 2 * u + 2 and L >= 2 * w and W * W * L * L >= 64 * u * N * w

@@ -1,0 +1,614 @@
+"""A ReLU network that memorizes a labeled data set, built lemma by lemma.
+
+The scheme of ``docs/theory/upper.md`` (THEORY section 3), one function per lemma:
+
+1. :func:`projection`: a seeded dyadic direction ``v`` (``||v|| < 1``), the exact
+   order of the projections ``<v, x_i>`` and their exact least gap; redrawn
+   while the gap is below the guaranteed ``gamma = delta / (N**2 sqrt d)``.
+2. :func:`integer_codes`: the first hidden layer is the single unit
+   ``s(x) = 2**e (<v, x> + 1) + 2`` (``2**e gap >= 4``); every point gets an
+   integer code ``c_i`` with ``s(x_i) - 3/2 <= c_i <= s(x_i) + 1/2``.
+3. :func:`pack_lanes`: sorted points form groups of ``lanes * slots``; each group
+   stores one packed integer per lane holding ``(label, code)`` of its slots.
+4. :func:`selection`: the lane numbers of the group of ``s`` as sums of steps in
+   ``s`` shared by all lanes (``steps`` steps per layer).
+5. :func:`extraction_lanes`: each lane reads its slots digit by digit, tests
+   equality of the slot's code with ``s`` and adds ``label * T`` to the output.
+
+Structure: the first hidden layer is the single unit ``s``, so every later unit
+is a function of the scalar ``s`` alone; ``s >= 2`` on the unit ball and is
+carried forward as ``ReLU(s) = s``. Every layer after the first has integer
+weights (denominator 1) except the output layer (denominator ``2**Q``).
+
+Examples
+--------
+>>> import numpy as np
+>>> X = np.array([[0.5, 0.0], [-0.5, 0.25], [0.0, -0.75], [0.25, 0.5]])
+>>> c = memorize(X, [3, -1, 3, 0], width=16)
+>>> out = c.network.evaluate(X).as_fractions()
+>>> [int(v[0]) for v in out]
+[3, -1, 3, 0]
+>>> c.report["regime"], c.report["structure"].split(":")[0]
+('deep', 'scalar-first')
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from bounds.upper import V_BITS, Layout, code_bits, code_bits_for_gap, label_bits, layout_sizes, plan
+from proofs.errors import DataError, ParameterError
+from proofs.exact import exact_inputs
+from proofs.gadgets import (
+    LayerBuilder,
+    Lin,
+    carry,
+    digit,
+    equality_test,
+    product_with_bit,
+    step,
+)
+from proofs.network import AffineLayer, Network
+
+__all__ = [
+    "Construction",
+    "Projection",
+    "STRUCTURE",
+    "projection",
+    "integer_codes",
+    "pack_lanes",
+    "selection",
+    "extraction_lanes",
+    "memorize",
+    "build_with_layout",
+]
+
+Progress = Callable[[str, int, int], None]
+
+#: What ``report["structure"]`` says; fast exact evaluators rely on it.
+STRUCTURE = (
+    "scalar-first: hidden layer 1 is the single unit s(x) = 2**e (<v, x> + 1) + 2 >= 2; "
+    "every later unit is a function of s alone"
+)
+
+_U = 2.0**-53  # unit roundoff of float64
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A direction and the exact order of the data along it.
+
+    Attributes
+    ----------
+    v_num : numpy.ndarray
+        int64 numerators of ``v = v_num / 2**V_BITS``, all nonzero, ``||v|| < 1``.
+    order : numpy.ndarray
+        Point indices in increasing exact order of ``<v, x_i>``.
+    p : numpy.ndarray
+        float64 projections ``X @ v`` (unsorted).
+    err : float
+        Proven bound on ``|p_i - <v, x_i>|``.
+    gap : Fraction
+        Exact least difference of consecutive projections.
+    pair : tuple of int
+        A pair of point indices at that gap.
+    draws : int
+        Directions drawn (1 + redraws).
+    """
+
+    v_num: np.ndarray
+    order: np.ndarray
+    p: np.ndarray
+    err: float
+    gap: Fraction
+    pair: tuple[int, int]
+    draws: int
+
+
+@dataclass
+class Construction:
+    """A built network with its report (JSON-ready)."""
+
+    network: Network
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+# -- lemma 1: projection -------------------------------------------------------------
+def _direction(rng: np.random.Generator, d: int) -> np.ndarray:
+    """A dyadic direction of norm below 1 with no zero entry."""
+    while True:
+        g = rng.standard_normal(d)
+        norm = float(np.linalg.norm(g))
+        if norm == 0.0:
+            continue
+        v = np.rint(g / norm * (1.0 - 2.0**-20) * 2.0**V_BITS).astype(np.int64)
+        v[v == 0] = np.where(g[v == 0] >= 0, 1, -1)
+        if sum(int(a) * int(a) for a in v) < 1 << (2 * V_BITS):
+            return v
+
+
+def _exact_projection(X: np.ndarray, idx: list[int], v_num: np.ndarray) -> list[Fraction]:
+    """Exact ``<v, x_i>`` for the rows ``idx``."""
+    ex = exact_inputs(X[np.asarray(idx, dtype=np.int64)])
+    vs = [int(a) for a in v_num]
+    out = []
+    for row, den in zip(ex.nums, ex.dens, strict=True):
+        num = sum(a * int(b) for a, b in zip(vs, row, strict=True))
+        out.append(Fraction(num, int(den) << V_BITS))
+    return out
+
+
+def _exact_order(
+    X: np.ndarray, p: np.ndarray, err: float, v_num: np.ndarray
+) -> tuple[np.ndarray | None, tuple[Any, ...]]:
+    """Exact order and least gap, or ``None`` when two projections coincide."""
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    margin = 2.0 * err
+    lower = np.diff(ps) * (1.0 - 2 * _U) - margin
+    unsure = np.flatnonzero(lower <= 0)
+    exact: dict[int, Fraction] = {}
+    if len(unsure):
+        # runs of unsure neighbours form clusters whose order is decided exactly
+        starts = unsure[np.r_[True, np.diff(unsure) > 1]]
+        ends = unsure[np.r_[np.diff(unsure) > 1, True]] + 1
+        members = sorted({int(j) for a, b in zip(starts, ends, strict=True) for j in range(a, b + 1)})
+        vals = _exact_projection(X, [int(order[j]) for j in members], v_num)
+        exact.update({int(order[j]): val for j, val in zip(members, vals, strict=True)})
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            seg = sorted(order[a : b + 1].tolist(), key=lambda i: (exact[i], i))
+            order[a : b + 1] = seg
+        ps = p[order]
+    diffs = np.diff(ps)
+    lo = diffs * (1.0 - 2 * _U) - margin
+    hi = diffs * (1.0 + 2 * _U) + margin
+    cand = np.flatnonzero(lo <= hi.min())
+    need = [int(order[j]) for j in cand] + [int(order[j + 1]) for j in cand]
+    missing = sorted(set(need) - exact.keys())
+    if missing:
+        exact.update(zip(missing, _exact_projection(X, missing, v_num), strict=True))
+    best: tuple[Fraction, int, int] | None = None
+    for j in cand.tolist():
+        a, b = int(order[j]), int(order[j + 1])
+        gap = exact[b] - exact[a]
+        if best is None or gap < best[0]:
+            best = (gap, a, b)
+    assert best is not None
+    if best[0] <= 0:
+        return None, (best[1], best[2])
+    return order, best
+
+
+def projection(
+    X: np.ndarray,
+    *,
+    seed: int = 0,
+    delta: float | None = None,
+    max_draws: int = 64,
+) -> Projection:
+    """Lemma 1: a seeded direction, the exact order of the data along it, the exact gap.
+
+    Directions are drawn from ``numpy.random.default_rng(seed)`` until the
+    exact least gap is at least ``gamma = delta / (N**2 sqrt d)`` (when
+    ``delta`` is known; else until it is positive).
+
+    Raises
+    ------
+    DataError
+        Two identical points (merge them with ``proofs.data.validate_dataset``),
+        or no direction separated the points in ``max_draws`` draws.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pr = projection(np.array([[0.5, 0.5], [-0.5, 0.0], [0.0, 0.25]]), seed=1)
+    >>> sorted(pr.order.tolist()), pr.gap > 0
+    ([0, 1, 2], True)
+    """
+    N, d = X.shape
+    rng = np.random.default_rng(seed)
+    gamma_sq = None if delta is None else Fraction(delta) ** 2 / (N**4 * d)
+    absX = np.abs(X)
+    gam = d * _U / (1 - d * _U)
+    last: tuple[int, int] = (0, 1)
+    for draw in range(1, max_draws + 1):
+        v_num = _direction(rng, d)
+        v = v_num.astype(np.float64) * 2.0**-V_BITS
+        p = X @ v
+        bound = float((absX @ np.abs(v)).max())
+        err = 2.0 * gam * bound * (1 + 4 * d * _U) + 2.0**-1000
+        order, best = _exact_order(X, p, err, v_num)
+        if order is None:
+            a, b = best
+            if np.array_equal(X[a], X[b]):
+                raise DataError(
+                    f"points {min(a, b)} and {max(a, b)} are identical; merge duplicates first "
+                    f"(proofs.data.validate_dataset or load_dataset merge them)"
+                )
+            last = best
+            continue
+        gap, a, b = best
+        if gamma_sq is not None and gap * gap < gamma_sq:
+            last = (a, b)
+            continue
+        return Projection(v_num, order, p, err, gap, (a, b), draw)
+    raise DataError(
+        f"no direction in {max_draws} draws separated the projections enough (closest pair "
+        f"{last}); check delta, or pass another seed"
+    )
+
+
+# -- lemma 2: integer codes ----------------------------------------------------------
+def integer_codes(X: np.ndarray, pr: Projection) -> tuple[int, int, np.ndarray]:
+    """Lemma 2: scale exponent ``e``, code bits ``n_b``, and the codes in sorted order.
+
+    ``s(x) = 2**e (<v, x> + 1) + 2`` with ``2**e gap >= 4``; the code of each
+    point satisfies ``s - 3/2 <= c <= s + 1/2`` and ``1 <= c < 2**n_b``.
+    Codes come from floats when the proven float error of ``2**e <v, x>`` is at
+    most ``1/2``, otherwise from exact integers.
+
+    >>> import numpy as np
+    >>> X = np.array([[0.5, 0.5], [-0.5, 0.0], [0.0, 0.25]])
+    >>> e, n_b, codes = integer_codes(X, projection(X))
+    >>> bool(np.all(np.diff(codes) >= 4)), int(codes.max()) < 2**n_b
+    (True, True)
+    """
+    e, n_b = code_bits_for_gap(pr.gap)
+    scale = 2.0**e
+    if scale * pr.err <= 0.5 and e <= 60:
+        raw = np.floor(pr.p[pr.order] * scale).astype(np.int64)
+        codes = raw + (1 << e) + 2
+    else:
+        vals = _exact_projection(X, pr.order.tolist(), pr.v_num)
+        codes_l = [math.floor(val * (1 << e)) + (1 << e) + 2 for val in vals]
+        if max(codes_l) >= 1 << 62:
+            raise DataError(f"the projected gap {float(pr.gap):.3g} needs codes of {n_b} bits (> 62)")
+        codes = np.array(codes_l, dtype=np.int64)
+    if codes.min() < 1 or codes.max() >= 1 << n_b or np.any(np.diff(codes) < 3):
+        raise DataError("points must lie in the closed unit ball; load the data with rescale=True")
+    return e, n_b, codes
+
+
+# -- lemma 3: packed lane numbers ------------------------------------------------------
+def _field_bits(values: np.ndarray, nbits: int) -> np.ndarray:
+    shifts = np.arange(nbits - 1, -1, -1, dtype=np.uint64)
+    return ((values.astype(np.uint64)[:, None] >> shifts) & np.uint64(1)).astype(np.uint8)
+
+
+def pack_lanes(codes: np.ndarray, labels: np.ndarray, lay: Layout) -> list[list[int]]:
+    """Lemma 3: ``P[g][l]``, the packed number of lane ``l`` in group ``g``.
+
+    Sorted point ``g B + l m + r`` (``B = lanes * slots``) sits in slot ``r`` of
+    lane ``l`` of group ``g``. Slot ``r`` holds ``label * 2**(k kb) + code`` at bit
+    offset ``k w (m - 1 - r)``. Missing points of the last group are padded with
+    label 0 and the code of the group's first point.
+
+    >>> lay = Layout(N=3, d=1, n_b=4, n_c=1, k=1, lanes=1, steps=1, slots=2)
+    >>> pack_lanes(np.array([3, 7, 12]), np.array([1, 0, 1]), lay)  # (16+3)*32 + 7, (16+12)*32 + 12
+    [[615], [908]]
+    """
+    B, M = lay.group_size, lay.groups
+    total = M * B
+    pad = total - len(codes)
+    first = codes[(M - 1) * B]
+    c = np.concatenate([codes, np.full(pad, first, dtype=np.int64)])
+    y = np.concatenate([labels.astype(np.int64), np.zeros(pad, dtype=np.int64)])
+    kb_bits, kc_bits = lay.k * lay.kb, lay.k * lay.kc
+    bits = np.concatenate([_field_bits(y, kc_bits), _field_bits(c, kb_bits)], axis=1)
+    nbits = lay.lane_bits
+    bits = bits.reshape(M * lay.lanes, nbits)
+    lead = (-nbits) % 8
+    if lead:
+        bits = np.concatenate([np.zeros((len(bits), lead), dtype=np.uint8), bits], axis=1)
+    packed = np.packbits(bits, axis=1)
+    nums = [int.from_bytes(row.tobytes(), "big") for row in packed]
+    return [nums[g * lay.lanes : (g + 1) * lay.lanes] for g in range(M)]
+
+
+# -- lemma 4: selection ----------------------------------------------------------------
+def selection(
+    P: list[list[int]], thresholds: list[int], lay: Layout, progress: Progress | None = None
+) -> tuple[list[AffineLayer], Lin, list[Lin]]:
+    """Lemma 4: layers after ``s`` whose lane forms equal ``P[g(s)]``.
+
+    ``thresholds[g - 1]`` separates group ``g - 1`` from group ``g``. Lane ``l``
+    is ``P[0][l] + sum_g (P[g][l] - P[g-1][l]) [s >= t_g]``; the steps are shared
+    by all lanes, ``lay.steps`` per layer. Returns the layers, the form of ``s``
+    and the lane forms over the last layer (constants if there is none).
+    """
+    s_form = Lin({0: 1})
+    lanes = [Lin({}, P[0][ln]) for ln in range(lay.lanes)]
+    layers: list[AffineLayer] = []
+    n_in = 1
+    D1 = lay.selection_depth
+    for a in range(D1):
+        b = LayerBuilder()
+        new_s = carry(b, s_form)
+        new_lanes = [carry(b, f) for f in lanes] if a >= 1 else [Lin() for _ in lanes]
+        lo = a * lay.steps + 1
+        for g in range(lo, lo + lay.selection_steps(a)):
+            st = step(b, s_form, thresholds[g - 1])
+            for ln in range(lay.lanes):
+                new_lanes[ln] = new_lanes[ln] + (P[g][ln] - P[g - 1][ln]) * st
+        if a == 0:
+            new_lanes = [f + P[0][ln] for ln, f in enumerate(new_lanes)]
+        layers.append(b.build(n_in))
+        n_in, s_form, lanes = b.size, new_s, new_lanes
+        if progress:
+            progress("select", a + 1, D1)
+    return layers, s_form, lanes
+
+
+# -- lemma 5: extraction lanes ---------------------------------------------------------
+def extraction_lanes(
+    s_form: Lin,
+    lanes: list[Lin],
+    n_in: int,
+    lay: Layout,
+    label_min: int,
+    progress: Progress | None = None,
+) -> list[AffineLayer]:
+    """Lemma 5: each lane reads its slots digit by digit and adds ``label * T`` to the output.
+
+    Slot ``r`` of a lane: ``kc`` label digits (accumulated into ``lab``), then an
+    equality test of the code field with ``s``, then the product
+    ``2**(q_r+1) lab T``; the output accumulator holds ``2**Q`` times the sum of
+    ``lab T``. Returns the extraction layers and the output layer.
+    """
+    k, w, m, kc = lay.k, lay.w, lay.slots, lay.kc
+    cbig = 1 << lay.n_c
+    Q = lay.Q
+    U = list(lanes)
+    lab: list[Lin] = [Lin() for _ in lanes]
+    dig: list[Lin] = [Lin() for _ in lanes]
+    tsum: list[Lin] = [Lin() for _ in lanes]
+    prods: list[Lin] = []
+    out: Lin | None = None
+    layers: list[AffineLayer] = []
+    D2 = lay.extraction_depth
+    for i in range(D2):
+        b = LayerBuilder()
+        r, j = divmod(i, w)
+        new_s = carry(b, s_form) if lay.has_s(i) else Lin()
+        if lay.has_out(i):
+            acc = out if out is not None else Lin()
+            for pf in prods:
+                acc = acc + pf
+            out = carry(b, acc)
+        new_prods: list[Lin] = []
+        for ln in range(lay.lanes):
+            new_dig, new_U = Lin(), Lin()
+            if lay.is_digit(i):
+                t = 1 << (k * (m * w - i - 1))
+                new_dig, new_U = digit(b, U[ln], t, k)
+            new_lab = Lin()
+            if lay.has_lab(i):
+                prev = lab[ln] if j >= 2 else Lin()
+                new_lab = carry(b, prev + (1 << (k * (kc - j))) * dig[ln])
+            new_t = Lin()
+            if lay.is_trap(i):
+                q = lay.q(r)
+                new_t = equality_test(b, (1 << q) * s_form - U[ln], q)
+            if lay.is_prod(i):
+                rp = (i - 1) // w
+                q = lay.q(rp)
+                pf = product_with_bit(b, lab[ln], tsum[ln], q, cbig)
+                new_prods.append((1 << (Q - q - 1)) * pf)
+            U[ln], dig[ln], tsum[ln], lab[ln] = new_U, new_dig, new_t, new_lab
+        layers.append(b.build(n_in))
+        n_in, s_form, prods = b.size, new_s, new_prods
+        if progress:
+            progress("extract", i + 1, D2)
+    final = out if out is not None else Lin()
+    for pf in prods:
+        final = final + pf
+    final = final + (label_min << Q)
+    ob = LayerBuilder()
+    ob.unit(final)
+    layers.append(ob.build(n_in, denom=1 << Q, relu=False))
+    return layers
+
+
+# -- the builder ---------------------------------------------------------------------
+def _first_layer(v_num: np.ndarray, e: int) -> AffineLayer:
+    """``s(x) = 2**e (<v, x> + 1) + 2`` with ``v = v_num / 2**V_BITS``."""
+    if e >= V_BITS:
+        sh = e - V_BITS
+        weights = [int(a) << sh for a in v_num]
+        return AffineLayer.from_dense([weights], [(1 << e) + 2])
+    den_bits = V_BITS - e
+    return AffineLayer.from_dense([[int(a) for a in v_num]], [((1 << e) + 2) << den_bits], 1 << den_bits)
+
+
+def _labels(y: Any, n: int) -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.shape != (n,):
+        raise DataError(f"need one label per point: {n} points, labels of shape {arr.shape}")
+    if arr.dtype.kind not in "iu":
+        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)
+        else:
+            bad = np.flatnonzero(~(np.isfinite(arr.astype(float)) & (arr == np.round(arr))))[:10]
+            raise DataError(f"labels must be integers; rows {bad.tolist()} are not")
+    return arr.astype(np.int64)
+
+
+def memorize(
+    X: Any,
+    y: Any,
+    *,
+    width: int | None = None,
+    depth: int | None = None,
+    params: int | None = None,
+    seed: int = 0,
+    max_weight_bits: int | None = None,
+    delta: float | None = None,
+    progress: Progress | None = None,
+) -> Construction:
+    """Build a ReLU network ``f`` with ``f(x_i) = y_i`` exactly for every point.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Distinct points of the closed unit ball (float64, converted exactly).
+    y : array_like, shape (N,)
+        Integer labels, any sign.
+    width, depth, params : int, optional
+        Caps on the built width, depth (hidden layers) and dense parameter
+        count; the builder picks the rest (``bounds.upper.plan``). With none
+        given, ``width = 32``.
+    seed : int
+        Seed of the projection direction.
+    max_weight_bits : int, optional
+        Cap on the bits of every weight and every value after the first layer
+        (53 makes float64 exact there).
+    delta : float, optional
+        The data's separation, for the guaranteed gap and bit counts in the report.
+    progress : callable, optional
+        Called as ``progress(phase, done, total)``.
+
+    Returns
+    -------
+    Construction
+        ``.network`` and ``.report`` (regime, sizes requested and built, N, d,
+        C, n_b and gamma guaranteed and actual, n_c, seed, redraws, timings,
+        structure).
+
+    Raises
+    ------
+    InfeasibleError
+        The requested sizes cannot be met; the message names the nearest feasible ones.
+    DataError
+        Malformed data, identical points, points outside the unit ball.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.5], [0.5, 0.0], [-0.5, -0.5]])
+    >>> c = memorize(X, [1, 2, 1], depth=40)
+    >>> c.network.depth <= 40, c.report["C"]
+    (True, 2)
+    """
+    times: dict[str, float] = {}
+    clock = time.perf_counter()
+    Xa = np.ascontiguousarray(np.asarray(X, dtype=np.float64))
+    if Xa.ndim != 2 or Xa.shape[0] < 2 or Xa.shape[1] < 1:
+        raise DataError(f"need a 2-D array of at least 2 points, got shape {Xa.shape}")
+    if not np.all(np.isfinite(Xa)):
+        rows = np.unique(np.nonzero(~np.isfinite(Xa))[0])[:10].tolist()
+        raise DataError(f"points contain NaN or inf in rows {rows}")
+    N, d = Xa.shape
+    labels = _labels(y, N)
+    if delta is not None and not (0 < delta <= 2):
+        raise ParameterError(f"delta must lie in (0, 2], got {delta}")
+    label_min = int(labels.min())
+    shifted = labels - label_min
+    C = int(len(np.unique(labels)))
+    n_c = label_bits(int(shifted.max()) + 1)
+
+    pr = projection(Xa, seed=seed, delta=delta)
+    if progress:
+        progress("project", 1, 1)
+    times["project"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    e, n_b, codes = integer_codes(Xa, pr)
+    lay = plan(
+        N, d, n_b, n_c, width=width, depth=depth, params=params,
+        max_weight_bits=max_weight_bits, label_min=label_min,
+    )
+    times["codes"] = time.perf_counter() - clock
+    if progress:
+        progress("codes", 1, 1)
+    net_layers = _assemble(pr, e, codes, shifted, lay, label_min, times, progress)
+    report: dict[str, Any] = {
+        "construction": "memcap lanes",
+        "regime": lay.regime,
+        "structure": STRUCTURE,
+        "requested": {"width": width, "depth": depth, "params": params, "max_weight_bits": max_weight_bits},
+        "N": N,
+        "d": d,
+        "C": C,
+        "label_min": label_min,
+        "n_c": n_c,
+        "n_b": n_b,
+        "n_b_guaranteed": None if delta is None else code_bits(N, d, delta),
+        "gamma": float(pr.gap),
+        "gamma_exact": f"{pr.gap.numerator}/{pr.gap.denominator}",
+        "gamma_guaranteed": None if delta is None else delta / (N * N * math.sqrt(d)),
+        "gap_pair": list(pr.pair),
+        "delta": delta,
+        "scale_exponent": e,
+        "seed": seed,
+        "redraws": pr.draws - 1,
+        "layout": {
+            "k": lay.k, "lanes": lay.lanes, "steps": lay.steps, "slots": lay.slots,
+            "groups": lay.groups,
+        },
+        "planned": layout_sizes(lay),
+        "times": times,
+    }
+    net = Network(net_layers, meta=report)
+    report["built"] = net.sizes()
+    report["first_layer_bits"] = max(abs(v).bit_length() for v in net.layers[0].integers())
+    return Construction(net, report)
+
+
+def _assemble(
+    pr: Projection,
+    e: int,
+    codes: np.ndarray,
+    shifted: np.ndarray,
+    lay: Layout,
+    label_min: int,
+    times: dict[str, float],
+    progress: Progress | None,
+) -> list[AffineLayer]:
+    """Lemmas 3-5 for a fixed layout: the layers of the network."""
+    clock = time.perf_counter()
+    P = pack_lanes(codes, shifted[pr.order], lay)
+    B = lay.group_size
+    thresholds = [int(codes[g * B - 1]) + 3 for g in range(1, lay.groups)]
+    if progress:
+        progress("pack", 1, 1)
+    times["pack"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    first = _first_layer(pr.v_num, e)
+    sel, s_form, lanes = selection(P, thresholds, lay, progress)
+    times["select"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    n_in = sel[-1].n_out if sel else 1
+    ext = extraction_lanes(s_form, lanes, n_in, lay, label_min, progress)
+    times["extract"] = time.perf_counter() - clock
+    return [first, *sel, *ext]
+
+
+def build_with_layout(
+    X: Any, y: Any, *, k: int, lanes: int, steps: int, slots: int, seed: int = 0
+) -> Network:
+    """The network for a layout chosen by hand (``n_b`` and ``n_c`` from the data).
+
+    For tests and studies of the layouts :func:`bounds.upper.plan` does not pick.
+
+    >>> import numpy as np
+    >>> X = np.array([[0.5, 0.0], [-0.5, 0.25], [0.0, -0.75], [0.25, 0.5], [0.0, 0.0]])
+    >>> net = build_with_layout(X, [1, 2, 3, 1, 2], k=1, lanes=1, steps=1, slots=2)
+    >>> [int(v[0]) for v in net.evaluate(X).as_fractions()]
+    [1, 2, 3, 1, 2]
+    """
+    Xa = np.asarray(X, dtype=np.float64)
+    labels = _labels(y, Xa.shape[0])
+    label_min = int(labels.min())
+    shifted = labels - label_min
+    pr = projection(Xa, seed=seed)
+    e, n_b, codes = integer_codes(Xa, pr)
+    lay = Layout(Xa.shape[0], Xa.shape[1], n_b, label_bits(int(shifted.max()) + 1), k, lanes, steps,
+                 slots, label_min)
+    return Network(_assemble(pr, e, codes, shifted, lay, label_min, {}, None), meta={"layout": str(lay)})

@@ -1,0 +1,210 @@
+"""The construction: every built network memorizes its data, checked exactly."""
+
+from __future__ import annotations
+
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bounds.upper import Layout, code_bits, hidden_widths, label_bits, layout_sizes
+from proofs.construction import (
+    STRUCTURE,
+    build_with_layout,
+    integer_codes,
+    memorize,
+    projection,
+)
+from proofs.data import make_dataset, validate_dataset
+from proofs.errors import DataError, InfeasibleError, ParameterError
+
+
+def _check(c, X, y):
+    """Exact verification with the reference evaluator, and sizes equal to the formulas."""
+    net = c.network
+    out = net.evaluate(X, backend="python")
+    assert out.matches(y).all()
+    planned, built = c.report["planned"], c.report["built"]
+    for key in ("width", "depth", "params", "nonzeros"):
+        assert planned[key] == built[key], key
+    after_first = max(abs(v).bit_length() for layer in net.layers[1:] for v in layer.integers())
+    assert after_first == planned["max_bits"]
+
+
+def _sphere(n, d, seed):
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal((n, d))
+    return g / np.linalg.norm(g, axis=1, keepdims=True) * (1 - 2**-30)
+
+
+@pytest.mark.parametrize("width", [5, 6, 7, 8, 9, 10, 12, 16, 24, 32, 48, 64])
+def test_widths_with_builder_chosen_depth(width):
+    ds = make_dataset(40, 3, 4, 0.02, seed=width)
+    c = memorize(ds.X, ds.y, width=width, seed=1)
+    assert c.network.width <= width
+    _check(c, ds.X, ds.y)
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4])
+def test_too_narrow_is_refused_with_least_width(width):
+    ds = make_dataset(10, 2, 2, 0.05)
+    with pytest.raises(InfeasibleError, match="least width 5"):
+        memorize(ds.X, ds.y, width=width)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_too_shallow_is_refused_naming_baselines(depth):
+    ds = make_dataset(10, 2, 2, 0.05)
+    with pytest.raises(InfeasibleError, match="least depth 4.*baselines"):
+        memorize(ds.X, ds.y, depth=depth)
+
+
+@pytest.mark.parametrize("depth", [4, 5, 8, 20, 60])
+def test_depths_with_builder_chosen_width(depth):
+    ds = make_dataset(30, 2, 3, 0.02, seed=depth)
+    c = memorize(ds.X, ds.y, depth=depth)
+    assert c.network.depth <= depth
+    _check(c, ds.X, ds.y)
+
+
+def test_both_caps_and_impossible_pair():
+    ds = make_dataset(200, 3, 2, 0.01, seed=3)
+    c = memorize(ds.X, ds.y, width=16, depth=40)
+    assert c.network.width <= 16 and c.network.depth <= 40
+    _check(c, ds.X, ds.y)
+    with pytest.raises(InfeasibleError, match="least depth at width 6 is"):
+        memorize(ds.X, ds.y, width=6, depth=10)
+
+
+def test_parameter_budget():
+    ds = make_dataset(60, 3, 2, 0.02, seed=4)
+    c = memorize(ds.X, ds.y, params=4000)
+    assert c.network.params <= 4000
+    _check(c, ds.X, ds.y)
+    with pytest.raises(InfeasibleError, match="parameters"):
+        memorize(ds.X, ds.y, params=50)
+
+
+def test_two_points():
+    X = np.array([[0.25, 0.0], [-0.25, 0.0]])
+    c = memorize(X, [0, 1], width=5)
+    _check(c, X, [0, 1])
+
+
+def test_negative_and_sparse_labels():
+    ds = make_dataset(25, 2, 3, 0.02, seed=5)
+    y = np.array([-7, 100, 3])[ds.y - ds.y.min()]
+    c = memorize(ds.X, y, width=20)
+    _check(c, ds.X, y)
+    assert c.report["C"] == len(set(y.tolist()))
+    assert c.report["label_min"] == -7
+    assert c.report["n_c"] == label_bits(108)
+
+
+def test_many_classes():
+    ds = make_dataset(64, 3, 64, 0.01, seed=6)
+    c = memorize(ds.X, ds.y, width=24)
+    assert c.report["C"] == 64
+    _check(c, ds.X, ds.y)
+
+
+def test_points_on_the_sphere():
+    X = _sphere(50, 4, 7)
+    y = np.arange(50) % 3
+    c = memorize(X, y, width=16)
+    _check(c, X, y)
+
+
+def test_duplicates_merged_by_the_data_layer():
+    X = np.array([[0.5, 0.0], [0.0, 0.5], [0.5, 0.0], [-0.5, -0.5]])
+    y = np.array([1, 2, 1, 3])
+    with pytest.raises(DataError, match="points 0 and 2 are identical"):
+        memorize(X, y, width=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = validate_dataset(X, y)
+    c = memorize(ds.X, ds.y, width=8)
+    _check(c, ds.X, ds.y)
+
+
+def test_bad_inputs_are_named():
+    with pytest.raises(DataError, match="one label per point"):
+        memorize(np.zeros((3, 2)) + [[0.1, 0], [0.2, 0], [0.3, 0]], [1, 2])
+    with pytest.raises(DataError, match="NaN or inf in rows \\[1\\]"):
+        memorize(np.array([[0.1, 0.0], [np.nan, 0.0]]), [1, 2])
+    with pytest.raises(DataError, match="labels must be integers"):
+        memorize(np.array([[0.1, 0.0], [0.2, 0.0]]), [1.5, 2])
+    with pytest.raises(ParameterError, match="width must be a positive integer"):
+        memorize(np.array([[0.1, 0.0], [0.2, 0.0]]), [1, 2], width=0)
+    with pytest.raises(DataError, match="unit ball"):
+        memorize(np.array([[3.0, 0.0], [0.2, 0.0], [-3.0, 0.1]]), [1, 2, 1])
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+@pytest.mark.parametrize("lanes", [1, 2, 3])
+@pytest.mark.parametrize("slots", [1, 2, 3, 4, 6])
+def test_every_layout_memorizes_and_matches_formula(k, lanes, slots):
+    ds = make_dataset(29, 3, 5, 0.02, seed=10 * k + lanes)
+    y = ds.y - 2
+    net = build_with_layout(ds.X, y, k=k, lanes=lanes, steps=2, slots=slots)
+    assert net.evaluate(ds.X, backend="python").matches(y).all()
+    pr = projection(ds.X)
+    _, n_b, _ = integer_codes(ds.X, pr)
+    lay = Layout(29, 3, n_b, label_bits(int(y.max() - y.min()) + 1), k, lanes, 2, slots, int(y.min()))
+    sizes = layout_sizes(lay)
+    assert net.widths == hidden_widths(lay)
+    assert (net.width, net.depth, net.params, net.nonzeros) == (
+        sizes["width"], sizes["depth"], sizes["params"], sizes["nonzeros"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(2, 30),
+    d=st.integers(1, 4),
+    classes=st.integers(2, 6),
+    width=st.integers(5, 40),
+    seed=st.integers(0, 10**6),
+)
+def test_hypothesis_random_data(n, d, classes, width, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (n, d)) / np.sqrt(d)
+    X = np.unique(X, axis=0)
+    y = rng.integers(-3, classes - 3, len(X))
+    if len(X) < 2:
+        return
+    c = memorize(X, y, width=width, seed=seed % 7)
+    assert c.network.width <= width
+    _check(c, X, y)
+
+
+def test_report_contents():
+    ds = make_dataset(50, 4, 3, 0.05, seed=8)
+    c = memorize(ds.X, ds.y, width=12, delta=0.05, seed=3)
+    r = c.report
+    assert r["structure"] == STRUCTURE
+    assert r["n_b_guaranteed"] == code_bits(50, 4, 0.05) >= r["n_b"]
+    assert Fraction(r["gamma_exact"]) ** 2 * 50**4 * 4 >= Fraction(0.05) ** 2
+    assert r["seed"] == 3 and r["redraws"] >= 0
+    assert set(r["times"]) >= {"project", "codes", "select", "extract"}
+    layer = c.network.layers[0]
+    assert layer.n_out == 1  # the first hidden layer is the single unit s
+    assert all(layer.denom == 1 for layer in c.network.layers[1:-1])
+
+
+def test_progress_phases():
+    seen = []
+    ds = make_dataset(40, 2, 2, 0.02)
+    memorize(ds.X, ds.y, width=8, progress=lambda phase, done, total: seen.append((phase, done, total)))
+    phases = {p for p, _, _ in seen}
+    assert {"project", "codes", "extract"} <= phases
+    assert all(0 < done <= total for _, done, total in seen)
+
+
+def test_same_seed_same_network():
+    ds = make_dataset(30, 3, 3, 0.02)
+    a = memorize(ds.X, ds.y, width=10, seed=5).network
+    b = memorize(ds.X, ds.y, width=10, seed=5).network
+    assert a.same_as(b)
