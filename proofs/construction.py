@@ -29,7 +29,7 @@ Examples
 >>> [int(v[0]) for v in out]
 [3, -1, 3, 0]
 >>> c.report["regime"], c.report["structure"].split(":")[0]
-('deep', 'scalar-first')
+('multibit', 'scalar-first')
 """
 
 from __future__ import annotations
