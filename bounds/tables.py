@@ -5,7 +5,7 @@ paper's typo among them) is printed as a numbered note under the table.
 
 Examples
 --------
->>> from bounds.query import query
+>>> from bounds.queries import query
 >>> from bounds.tables import render
 >>> res = query(N=1000, delta=0.002, d=2, C=2, width=8)
 >>> print(render(res, "csv").splitlines()[0])
@@ -20,7 +20,7 @@ import csv
 import io
 
 from bounds.errors import ParameterError
-from bounds.query import QueryResult, Row
+from bounds.queries import QueryResult, Row
 
 __all__ = ["FORMATS", "render", "to_latex", "to_markdown", "to_csv", "latex_document", "tex_escape"]
 

@@ -25,7 +25,7 @@ _P = typer.Option(
 
 
 def _query(n: int, delta: float, d: int, classes: int, width: Any, depth: Any, params: Any) -> Any:
-    from bounds.query import query
+    from bounds.queries import query
 
     if (width, depth, params).count(None) != 2:
         raise ParameterError("give exactly one of --width, --depth or --params")

@@ -1,4 +1,4 @@
-"""``bounds.query``: what every bound implies for one problem and one given size.
+"""What every bound implies for one problem and one given size (``bounds.query``).
 
 Give the problem ``(N, delta, d, C)`` and one of ``width``, ``depth`` or
 ``params``; the result lists, for each bound of the catalogue, the least depth
@@ -8,7 +8,7 @@ Asymptotic bounds are listed with their statement, never with a number.
 
 Examples
 --------
->>> from bounds.query import query
+>>> from bounds.queries import query
 >>> res = query(N=1000, delta=0.002, d=2, C=2, width=8)
 >>> res.solves_for
 'depth'
