@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import proofs.backends as backends
 from proofs.backends import BACKENDS, applies, available_backends, check_int64, choose_backend, evaluate
+from proofs.backends import int64 as int64_mod
 from proofs.backends import sparse as sparse_mod
 from proofs.backends.magnitude import INT64_MAX
 from proofs.errors import DataError, ParameterError
@@ -272,3 +273,25 @@ def test_network_evaluate_delegates_and_accepts_exact_inputs() -> None:
         if name == "int64" or not applies(name, net):
             continue
         assert net.evaluate(x, backend=name).as_fractions() == [[Fraction(1, 7) + Fraction(1, 5)]]
+
+
+@pytest.mark.parametrize("name", ["flint", "gmpy2"])
+def test_big_integer_backends_finish_in_int64_when_values_shrink(name, monkeypatch) -> None:
+    if not BACKENDS[name].available():
+        pytest.skip(BACKENDS[name].missing())
+    calls = []
+    real = int64_mod.run_layers
+    monkeypatch.setattr(int64_mod, "run_layers", lambda *args: calls.append(1) or real(*args))
+    k = 500  # a big first layer computing ReLU(x) exactly, then small layers
+    first = AffineLayer.from_dense([[2**k, 0], [0, -(2**k)]], [0, 0], denom=2**k)
+    small = [AffineLayer.from_dense([[1, 2], [-3, 1]], [1, 0], denom=2),
+             AffineLayer.from_dense([[1, -1]], [0])]
+    net = Network([first, *small])
+    x = [[0.5, -0.25], [3.0, 7.0], [-1.0, -2.0]]
+    out = evaluate(net, x, backend=name)
+    assert out.as_fractions() == reference(net, x)
+    assert calls == [1]
+    calls.clear()
+    stays_big = Network([first, AffineLayer.from_dense([[2**70, 1], [1, 1]], [0, 0]), small[1]])
+    assert evaluate(stays_big, x, backend=name).as_fractions() == reference(stays_big, x)
+    assert calls == []

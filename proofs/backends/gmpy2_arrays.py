@@ -1,16 +1,17 @@
 """gmpy2 backend: numpy object arrays of ``mpz``, multiplied triplet by triplet.
 
-Sparse layers cost only their nonzeros; rows are reduced by their common power
-of two after each hidden layer (:mod:`proofs.backends.dyadic`).
+Sparse layers cost only their nonzeros (:mod:`proofs.backends.sparse`); the
+layer loop, with its power-of-two reduction and int64 finish, is
+:func:`proofs.backends.bigint.run`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from proofs.backends.dyadic import reduce_pow2, relu
+from proofs.backends.bigint import run
 from proofs.backends.sparse import affine, plan_layer
 
 try:
@@ -20,7 +21,7 @@ except ImportError:  # optional at run time: the backend reports itself missing
 
 if TYPE_CHECKING:
     from proofs.exact import ExactInputs
-    from proofs.network import Network
+    from proofs.network import AffineLayer, Network
 
 __all__ = ["available", "missing", "evaluate"]
 
@@ -33,27 +34,9 @@ def missing() -> str:
     return "" if available() else "gmpy2 is not installed (pip install gmpy2)"
 
 
-def _mpz(values: np.ndarray) -> np.ndarray:
-    out = np.empty(values.shape, dtype=object)
-    out.reshape(-1)[:] = [gmpy2.mpz(int(v)) for v in values.reshape(-1)]
-    return out
+def _product(a: np.ndarray, den: np.ndarray, layer: AffineLayer) -> np.ndarray:
+    return affine(a, den, plan_layer(layer, gmpy2.mpz))
 
 
-def _ints(values: np.ndarray) -> np.ndarray:
-    out = np.empty(values.shape, dtype=object)
-    out.reshape(-1)[:] = [int(v) for v in values.reshape(-1)]
-    return out
-
-
-def evaluate(net: Network, inputs: ExactInputs) -> tuple[Any, Any]:
-    a = _mpz(inputs.nums)
-    den = _mpz(inputs.dens)
-    last = len(net.layers) - 1
-    for i, layer in enumerate(net.layers):
-        z = affine(a, den, plan_layer(layer, gmpy2.mpz))
-        den = den * gmpy2.mpz(layer.denom)
-        if i == last:
-            a = z
-        else:
-            a, den = reduce_pow2(relu(z), den)
-    return _ints(a), _ints(den)
+def evaluate(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarray]:
+    return run(net, inputs, gmpy2.mpz, _product)

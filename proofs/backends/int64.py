@@ -3,10 +3,16 @@
 Before computing anything, :func:`proofs.backends.magnitude.check_int64` bounds
 every intermediate value from the actual inputs; if a bound exceeds
 ``2**63 - 1`` the backend refuses with the reason.
+
+The big-integer backends use the same proof mid-way: when, after a hidden
+layer, the activations have become small (a step gadget's output reduces to
+``0`` or ``1`` over ``1``) and the remaining layers are proven safe on them,
+they finish in int64 with :func:`finish_in_int64`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,12 +20,15 @@ import numpy as np
 from proofs.backends.magnitude import check_int64
 from proofs.backends.sparse import affine, is_dense, plan_layer
 from proofs.errors import ParameterError
+from proofs.exact import ExactInputs
+from proofs.network import Network
 
 if TYPE_CHECKING:
-    from proofs.exact import ExactInputs
-    from proofs.network import Network
+    from proofs.network import AffineLayer
 
-__all__ = ["available", "missing", "evaluate"]
+__all__ = ["available", "missing", "evaluate", "run_layers", "finish_in_int64"]
+
+_SMALL = 1 << 62
 
 
 def available() -> bool:
@@ -30,6 +39,19 @@ def missing() -> str:
     return ""
 
 
+def run_layers(
+    layers: Sequence[AffineLayer], a: np.ndarray, den: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate ``layers`` (the last one without ReLU) in int64, without any check."""
+    last = len(layers) - 1
+    for i, layer in enumerate(layers):
+        plan = plan_layer(layer)
+        z = affine(a, den, plan, plan.dense_t(np.int64) if is_dense(layer) else None)
+        den = den * np.int64(layer.denom)
+        a = z if i == last else np.maximum(z, 0)
+    return a, den
+
+
 def evaluate(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarray]:
     check = check_int64(net, inputs)
     if not check.safe:
@@ -37,12 +59,39 @@ def evaluate(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarray]
             f"backend 'int64' cannot be proven exact on these inputs: {check.reason}; "
             "use backend 'auto', 'flint', 'gmpy2' or 'python'"
         )
-    a = inputs.nums.astype(np.int64)
-    den = inputs.dens.astype(np.int64)
-    last = len(net.layers) - 1
-    for i, layer in enumerate(net.layers):
-        plan = plan_layer(layer)
-        z = affine(a, den, plan, plan.dense_t(np.int64) if is_dense(layer) else None)
-        den = den * np.int64(layer.denom)
-        a = z if i == last else np.maximum(z, 0)
-    return a, den
+    return run_layers(net.layers, inputs.nums.astype(np.int64), inputs.dens.astype(np.int64))
+
+
+def _small_int64(values: np.ndarray) -> np.ndarray | None:
+    if values.size and int(np.abs(values).max()) >= _SMALL:
+        return None
+    return np.array([int(v) for v in values.reshape(-1)], dtype=np.int64).reshape(values.shape)
+
+
+def finish_in_int64(
+    net: Network, start: int, a: np.ndarray, den: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Layers ``start:`` of ``net`` in int64 on the batch ``a / den``, if proven safe; else None.
+
+    ``a`` and ``den`` hold big integers (objects); nothing is computed when the
+    proof fails.
+
+    Examples
+    --------
+    >>> from proofs.network import AffineLayer, Network
+    >>> net = Network([AffineLayer.from_dense([[1]], [0]), AffineLayer.from_dense([[3]], [1], denom=2)])
+    >>> a, den = np.array([[5]], dtype=object), np.array([4], dtype=object)
+    >>> [x.tolist() for x in finish_in_int64(net, 1, a, den)]
+    [[[19]], [8]]
+    >>> finish_in_int64(net, 1, a * 2**70, den) is None
+    True
+    """
+    rest = net.layers[start:]
+    if not all(layer.is_small for layer in rest):
+        return None
+    a64, den64 = _small_int64(a), _small_int64(den)
+    if a64 is None or den64 is None:
+        return None
+    if not check_int64(Network(rest), ExactInputs(a64, den64)).safe:
+        return None
+    return run_layers(rest, a64, den64)
