@@ -170,11 +170,19 @@ def exact_sq_distances(X: Any, pairs_i: Any, pairs_j: Any) -> list[Fraction]:
         return []
     rows = np.unique(np.concatenate([ii, jj]))
     e = exact_inputs(x[rows])
-    nums = e.nums.astype(object)
-    dens = e.dens.astype(object)
     pi = np.searchsorted(rows, ii)
     pj = np.searchsorted(rows, jj)
-    out: list[Fraction] = []
+    common = _common_int64(e.nums, e.dens)
+    if common is not None:  # every row as int64 over one 2**k, small enough for int64 sums
+        ints, den = common
+        out: list[Fraction] = []
+        for s in range(0, ii.size, 50_000):
+            diff = ints[pi[s : s + 50_000]] - ints[pj[s : s + 50_000]]
+            out.extend(Fraction(int(t), den * den) for t in np.einsum("ij,ij->i", diff, diff))
+        return out
+    nums = e.nums.astype(object)
+    dens = e.dens.astype(object)
+    out = []
     for s in range(0, ii.size, 20_000):
         a, b = pi[s : s + 20_000], pj[s : s + 20_000]
         qa, qb = dens[a], dens[b]
@@ -184,6 +192,20 @@ def exact_sq_distances(X: Any, pairs_i: Any, pairs_j: Any) -> list[Fraction]:
             Fraction(int(t), (int(p) * int(r)) ** 2) for t, p, r in zip(sums, qa, qb, strict=True)
         )
     return out
+
+
+def _common_int64(nums: np.ndarray, dens: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """Rows as int64 numerators over one power of two, if every sum of squared differences fits."""
+    if nums.dtype != np.int64 or dens.dtype != np.int64:
+        return None
+    den = int(dens.max())
+    shift = np.log2(den // dens).astype(np.int64)  # dens are powers of two
+    top = int(np.abs(nums).max(axis=1).max()) if nums.size else 0
+    # |difference| < 2**(bits + 1); d squares of it must stay below 2**63
+    bits = max(top.bit_length() + int(shift.max()), 0)
+    if 2 * (bits + 1) + int(nums.shape[1]).bit_length() > 62:
+        return None
+    return nums << shift[:, None], den
 
 
 def _direct_bounds(x: np.ndarray, ii: np.ndarray, jj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -210,6 +232,7 @@ class _Best:
         self.ii: list[np.ndarray] = []
         self.jj: list[np.ndarray] = []
         self.lo: list[np.ndarray] = []
+        self.up: list[np.ndarray] = []
 
     def add(self, ii: np.ndarray, jj: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
         if hi.size:
@@ -219,16 +242,22 @@ class _Best:
             self.ii.append(ii[keep])
             self.jj.append(jj[keep])
             self.lo.append(lo[keep])
+            self.up.append(hi[keep])
 
     def lower(self, hi: float) -> None:
         if not self.fixed:
             self.hi = min(self.hi, hi)
 
-    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+    def pairs(self, nearest: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates; with ``nearest``, only those that may be among the ``nearest`` closest."""
         if not self.ii:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        ii, jj, lo = (np.concatenate(v) for v in (self.ii, self.jj, self.lo))
+        ii, jj, lo, up = (np.concatenate(v) for v in (self.ii, self.jj, self.lo, self.up))
         keep = lo <= self.hi
+        if nearest is not None and np.count_nonzero(keep) > nearest:
+            # at least `nearest` pairs lie below t, so the `nearest` closest all have lo <= t
+            t = np.partition(up[keep], nearest - 1)[nearest - 1]
+            keep &= lo <= t
         return ii[keep], jj[keep]
 
 
@@ -371,15 +400,23 @@ def _screen(x: np.ndarray, grid: _Grid, proj: _Projection, r2: float, best: _Bes
 
 
 def close_pairs(
-    X: Any, delta: float, *, limit: int | None = None, method: str = "auto", seed: int = 0
+    X: Any,
+    delta: float,
+    *,
+    limit: int | None = None,
+    method: str = "auto",
+    seed: int = 0,
+    progress: Progress | None = None,
 ) -> list[tuple[int, int, Fraction]]:
     """Every pair of rows at distance strictly less than ``delta``, found exactly.
 
     Returns ``(i, j, d2)`` with ``i < j`` and ``d2`` the exact squared
-    distance, sorted by ``d2``; at most ``limit`` of them if given. ``method``
-    forces the float pass (``"gram"`` or ``"grid"``) as in :func:`min_distance`;
-    the grid costs about the number of pairs whose projections are close, small
-    when ``delta`` is small against the spread of the data.
+    distance, sorted by ``d2``; only the ``limit`` closest if given. ``method``
+    forces the float pass (``"gram"`` or ``"grid"``) as in :func:`min_distance`.
+    The grid costs about the number of pairs whose projections are close, small
+    when ``delta`` is small against the spread of the data; when it would cost
+    more than the Gram pass over all pairs, the Gram pass runs instead, so the
+    answer is always exact (in quadratic time at worst).
 
     Examples
     --------
@@ -390,17 +427,23 @@ def close_pairs(
     d2 = Fraction(float(delta)) ** 2
     r2 = float(d2) * (1.0 + 8 * _U)
     best = _Best(r2, fixed=True)
-    if method == "gram" or (method == "auto" and x.shape[0] <= _SMALL_N):
-        _gram_pass(x, best, None)
+    n = x.shape[0]
+    if method == "gram" or (method == "auto" and n <= _SMALL_N):
+        _gram_pass(x, best, progress)
     else:
         proj = _hadamard_projection(x, 16, seed)
-        _screen(x, _grid_for(x, r2, proj, _grid_dims(x)), proj, r2, best)
-    ii, jj = best.pairs()
+        grid = _grid_for(x, r2, proj, _grid_dims(x))
+        if method == "auto" and grid.count() > n * (n - 1) // 32:
+            _gram_pass(x, best, progress)
+        else:
+            _screen(x, grid, proj, r2, best)
+    ii, jj = best.pairs(limit)
     found = [
         (int(i), int(j), q)
         for i, j, q in zip(ii, jj, exact_sq_distances(x, ii, jj), strict=True)
         if q < d2
     ]
+    found.sort(key=lambda t: (float(t[2]), t[0], t[1]))  # then nearly sorted: few exact comparisons
     found.sort(key=lambda t: (t[2], t[0], t[1]))
     return found if limit is None else found[:limit]
 

@@ -71,6 +71,7 @@ def test_close_pairs_equal_brute_force(method, x, delta):
         key=lambda t: (t[2], t[0], t[1]),
     )
     assert close_pairs(x, delta, method=method) == expect
+    assert close_pairs(x, delta, method=method, limit=3) == expect[:3]
 
 
 def test_lattice_with_many_ties():
@@ -85,7 +86,7 @@ def test_lattice_with_many_ties():
 
 def test_grid_path_on_larger_set_matches_gram():
     rng = np.random.default_rng(3)
-    x = rng.uniform(-0.5, 0.5, size=(6000, 3))
+    x = rng.uniform(-0.5, 0.5, size=(4500, 3))
     x[4321] = x[17] + 2.0**-30  # one planted close pair
     grid, gram = min_distance(x), min_distance(x, method="gram")
     assert "grid" in grid.method and grid.exact
@@ -106,6 +107,17 @@ def test_partial_result_has_a_proven_lower_bound():
 def test_identical_rows_give_zero():
     md = min_distance([[0.5, 0.0], [0.1, 0.1], [0.5, -0.0]])
     assert md.delta_squared == 0 and md.pair == (0, 2)
+
+
+def test_int64_and_big_integer_paths_agree():
+    rng = np.random.default_rng(5)
+    small = rng.integers(-64, 64, (30, 5)) / 128.0  # int64 path
+    wide = small + rng.choice([0.0, 2.0**-70], size=small.shape)  # too many bits: Python ints
+    i, j = np.triu_indices(30, 1)
+    for x in (small, wide):
+        brute = brute_sq(x)
+        expect = [brute[(a, b)] for a, b in zip(i.tolist(), j.tolist(), strict=True)]
+        assert exact_sq_distances(x, i, j) == expect
 
 
 def test_duplicate_groups_and_exact_values():
