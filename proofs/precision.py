@@ -34,6 +34,8 @@ __all__ = [
     "exact_forward",
     "precision_report",
     "price_of_float64",
+    "accuracy_sweep",
+    "plot_sweep",
 ]
 
 #: Float runtimes the report can use.
@@ -79,6 +81,12 @@ class FloatRun:
         one; ``None`` if none does.
     departed_by_layer : list of int
         For each layer, how many checked points have departed by then.
+    inexact_layers : list of int
+        Layers whose float output differs, for some checked point, from the
+        exact image of the float run's own input to that layer: where the
+        float run itself rounds. Layer 0 rounds whenever the inputs are not
+        short dyadics; a network exact in float after its first layer has no
+        other layer here.
     """
 
     runtime: str
@@ -92,6 +100,7 @@ class FloatRun:
     checked_points: int
     first_departure: int | None
     departed_by_layer: list[int] = field(default_factory=list)
+    inexact_layers: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form (``max_error`` as a string when infinite or NaN)."""
@@ -216,6 +225,7 @@ def _run(
     exact_layers: list[tuple[np.ndarray, np.ndarray]],
     runtime: str,
     dtype: str,
+    backend: str,
 ) -> FloatRun:
     acts = float_forward(net, x, dtype, runtime)
     out = acts[-1][:, 0].astype(np.float64)
@@ -241,6 +251,20 @@ def _run(
             first = i
         departed |= differ
         by_layer.append(int(departed.sum()))
+    inexact = []
+    for i, layer in enumerate(net.layers):
+        if not k:
+            break
+        source = x[:k].astype(dtype) if i == 0 else acts[i - 1][:k]
+        if not np.isfinite(source).all():
+            inexact.append(i)
+            continue
+        out_i = Network([layer]).evaluate(np.asarray(source, dtype=np.float64), backend=backend)
+        nums = np.asarray(out_i.nums)
+        if i < len(net.layers) - 1:
+            nums = np.where(nums > 0, nums, 0)
+        if not _equal_exact(acts[i][:k].astype(np.float64), nums, np.asarray(out_i.dens)).all():
+            inexact.append(i)
     return FloatRun(
         runtime=runtime,
         dtype=dtype,
@@ -253,6 +277,7 @@ def _run(
         checked_points=k,
         first_departure=first,
         departed_by_layer=by_layer,
+        inexact_layers=inexact,
     )
 
 
@@ -263,7 +288,7 @@ def precision_report(
     *,
     dtypes: tuple[str, ...] = DTYPES,
     runtimes: tuple[str, ...] | None = None,
-    layer_points: int = 500,
+    layer_points: int = 200,
     backend: str = "auto",
 ) -> PrecisionReport:
     """Run ``net`` in float on ``(X, y)`` and compare with exact evaluation.
@@ -309,13 +334,16 @@ def precision_report(
         if dt not in DTYPES:
             raise ParameterError(f"unknown dtype {dt!r}; choose from {', '.join(DTYPES)}")
     chosen = tuple(available_runtimes()) if runtimes is None else runtimes
-    out = net.evaluate(x, backend=backend)
+    from proofs.backends import scalar
+
+    line_backend = "scalar" if backend == "auto" and scalar.applicable(net) else backend
+    out = net.evaluate(x, backend=line_backend)
     exact_out = [Fraction(int(n), int(q)) for n, q in zip(out.nums[:, 0], out.dens, strict=True)]
     exact_ok = sum(1 for e, lab in zip(exact_out, labels.tolist(), strict=True) if e == lab)
     sub = x[: min(layer_points, len(x))]
     exact_layers = exact_forward(net, sub, backend) if len(sub) else []
     runs = [
-        _run(net, x, labels, exact_out, exact_layers, rt, dt) for rt in chosen for dt in dtypes
+        _run(net, x, labels, exact_out, exact_layers, rt, dt, backend) for rt in chosen for dt in dtypes
     ]
     return PrecisionReport(len(x), exact_ok, net.depth, net.max_bits, runs)
 
@@ -342,3 +370,81 @@ def price_of_float64(
     keys = ("width", "depth", "params", "nonzeros", "max_bits")
     ratios = {k: capped[k] / plain[k] for k in keys if plain.get(k)}
     return {"max_weight_bits": max_weight_bits, "plain": plain, "capped": capped, "ratio": ratios}
+
+
+def accuracy_sweep(
+    sizes: list[int],
+    *,
+    d: int = 8,
+    classes: int = 10,
+    delta: float = 0.01,
+    seed: int = 0,
+    width: int | None = None,
+    max_weight_bits: int | None = None,
+    runtime: str = "numpy",
+    progress: Any = None,
+) -> list[dict[str, Any]]:
+    """Float accuracy of the construction as ``N`` grows: one row per size.
+
+    For each ``N``: generate a data set (:func:`proofs.data.make_dataset`),
+    build the memorizing network (:func:`proofs.construction.memorize`, with
+    ``max_weight_bits`` if given), and count the points whose float64 and
+    float32 outputs, rounded to the nearest integer, are their labels.
+    ``progress(done, total)`` is called after each size.
+    """
+    from proofs.construction import memorize
+    from proofs.data import make_dataset
+
+    rows = []
+    for done, n in enumerate(sizes, 1):
+        ds = make_dataset(int(n), d, classes, delta, seed)
+        built = memorize(ds.X, ds.y, width=width, seed=seed, max_weight_bits=max_weight_bits)
+        net = built.network
+        rep = precision_report(net, ds.X, ds.y, runtimes=(runtime,), layer_points=min(int(n), 200))
+        row: dict[str, Any] = {
+            "N": int(n),
+            "width": net.width,
+            "depth": net.depth,
+            "max_bits": net.max_bits,
+            "exact_correct": rep.exact_correct,
+        }
+        for r in rep.runs:
+            row[f"{r.dtype}_rounded"] = r.rounded_correct
+            row[f"{r.dtype}_exact"] = r.exactly_correct
+            row[f"{r.dtype}_max_error"] = r.max_error
+            row[f"{r.dtype}_first_departure"] = r.first_departure
+        rows.append(row)
+        if progress is not None:
+            progress(done, len(sizes))
+    return rows
+
+
+def plot_sweep(series: dict[str, list[dict[str, Any]]], path: Any, dtype: str = "float64") -> None:
+    """Plot the fraction of labels kept in ``dtype`` against ``N``, one line per series.
+
+    ``series`` maps a legend label to rows of :func:`accuracy_sweep`. The
+    figure is written atomically (PNG or PDF by the file's suffix).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from proofs.files import atomic_write
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for label, rows in series.items():
+        ns = [r["N"] for r in rows]
+        acc = [r[f"{dtype}_rounded"] / r["N"] for r in rows]
+        ax.plot(ns, acc, marker="o", label=label)
+    ax.set_xscale("log")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("N (points memorized)")
+    ax.set_ylabel(f"labels kept in {dtype}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    suffix = str(path).rsplit(".", 1)[-1]
+    with atomic_write(path, "wb") as handle:
+        fig.savefig(handle, format=suffix)
+    plt.close(fig)

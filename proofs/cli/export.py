@@ -59,6 +59,13 @@ def _fmt_error(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _layers(layers: list[int]) -> str:
+    if not layers:
+        return "no layer"
+    shown = ", ".join(str(i) for i in layers[:6])
+    return f"layers {shown}" + (f" ... ({len(layers)})" if len(layers) > 6 else "")
+
+
 def precision_table(report: Any) -> Table:
     """A rich table of a :class:`proofs.precision.PrecisionReport`."""
     table = Table(
@@ -66,7 +73,10 @@ def precision_table(report: Any) -> Table:
         f"exact evaluation: {report.exact_correct}/{report.points} labels",
         title_justify="left",
     )
-    for col in ("runtime", "dtype", "rounded = label", "output = label", "max error", "first departure"):
+    cols = (
+        "runtime", "dtype", "rounded = label", "output = label", "max error", "first departure", "rounds in"
+    )
+    for col in cols:
         table.add_column(col, justify="right" if col not in ("runtime", "dtype") else "left")
     for r in report.runs:
         if r.first_departure is None:
@@ -80,6 +90,7 @@ def precision_table(report: Any) -> Table:
             f"{r.exactly_correct}/{r.points}",
             _fmt_error(r.max_error),
             dep,
+            _layers(r.inexact_layers),
         )
     return table
 
@@ -112,7 +123,7 @@ def precision_cmd(
         help="numpy and/or onnxruntime (repeat the option). Default: every one installed.",
     ),
     layer_points: int = typer.Option(
-        500, "--layer-points", min=0, help="Points compared with exact values layer by layer."
+        200, "--layer-points", min=0, help="Points compared with exact values layer by layer."
     ),
     certify: bool = typer.Option(
         False, "--certify", help="Also certify the float64 first layer by exact error analysis."
@@ -128,7 +139,9 @@ def precision_cmd(
     Every point's float output is compared with its label (rounded to the
     nearest integer, and exactly) and with the exact output (largest error);
     the first points are also compared layer by layer, to find where the float
-    run first departs from the exact one. This measures; it never certifies,
+    run first departs from the exact one, and at which layers the float run
+    itself rounds (its output differs from the exact image of its own float
+    input). This measures; it never certifies,
     except the first-layer certificate of --certify, which is exact.
     """
     from proofs.data import load_dataset
