@@ -434,7 +434,7 @@ def load_dataset(
     suffix = p.suffix.lower()
     if suffix == ".npz":
         X, y = _read_npz(p)
-    elif suffix in (".csv", ".txt"):
+    elif suffix == ".csv":
         X, y = _read_csv(p)
     else:
         raise FormatError(f"{p}: unknown data format {suffix or '(no suffix)'!r}; use .npz or .csv")

@@ -125,6 +125,23 @@ def test_check_data_rescales_merges_and_writes_clean_copy(
     assert code == 0 and "rescaled by" in text and "merged 1 duplicate row" in text
 
 
+def test_output_suffix_refused_before_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write(tmp_path / "d.npz", [[0.0], [0.5]], [0, 1])
+    code, _, err = _run(capsys, "check-data", str(data), "-o", str(tmp_path / "c.txt"))
+    assert code == 2 and "unknown data format '.txt'" in err
+    code, _, err = _run(capsys, "make-data", "--n", "4", "--d", "1", "--classes", "2", "--delta", "0.1",
+                        "-o", str(tmp_path / "m"))
+    assert code == 2 and "'(no suffix)'" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.npz"]
+
+
+def test_check_data_without_distance(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write(tmp_path / "d.npz", [[0.0], [0.5], [0.25]], [0, 1, 0])
+    code, text, _ = _run(capsys, "check-data", str(data), "--no-distance", "--json")
+    info = json.loads(text)
+    assert code == 0 and "min_distance" not in info and info["N"] == 3
+
+
 def test_check_data_large_fraction_shortened(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = _write(tmp_path / "d.npz", [[0.1, 0.3], [0.7, -0.2], [0.15, 0.31]], [1, 2, 1])
     code, text, _ = _run(capsys, "check-data", str(data), "--exhaustive")

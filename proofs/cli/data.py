@@ -19,11 +19,18 @@ from proofs.data import (
     min_distance,
     save_dataset,
 )
+from proofs.errors import FormatError
 from proofs.geometry import MinDistance
 
 __all__ = ["register", "check_data", "make_data"]
 
 _SHORT = 40  # longest fraction printed in full
+
+
+def _check_suffix(path: Path) -> None:
+    """Refuse an output name before any work is done."""
+    if path.suffix.lower() not in (".npz", ".csv"):
+        raise FormatError(f"{path}: unknown data format {path.suffix or '(no suffix)'!r}; use .npz or .csv")
 
 
 def _fraction_text(value: Any) -> str:
@@ -61,7 +68,7 @@ def _print_summary(info: dict[str, Any], md: MinDistance | None) -> None:
     table.add_row("points N", str(info["N"]))
     table.add_row("dimension d", str(info["d"]))
     table.add_row("classes C", f"{info['C']} ({info['classes']})")
-    table.add_row("largest norm", f"{info['max_norm']:.6g} (row {info['max_norm_row']})")
+    table.add_row("largest norm", f"{info['max_norm']:.12g} (row {info['max_norm_row']})")
     if info["rescale"] is not None:
         table.add_row("rescaled by", repr(info["rescale"]))
     if md is not None:
@@ -111,6 +118,8 @@ def check_data(
     points outside the unit ball, identical points with different labels, a
     pair closer than --delta); no output file is written then.
     """
+    if output is not None:
+        _check_suffix(output)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DuplicateRowsWarning)  # shown from ds.notes
         ds = load_dataset(data, rescale=rescale, delta=delta)
@@ -148,10 +157,7 @@ def make_data(
     reason when the request is impossible (packing bound) or too dense to
     sample.
     """
-    if output.suffix.lower() not in (".npz", ".csv"):
-        from proofs.errors import FormatError
-
-        raise FormatError(f"{output}: unknown data format {output.suffix!r}; use .npz or .csv")
+    _check_suffix(output)
     with progress(not json_out) as bar:
         bar.add_task("sampling", total=None)
         ds = make_dataset(n, d, classes, delta, seed=seed)
