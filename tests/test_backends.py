@@ -109,7 +109,7 @@ def small_cases(draw):
 
 # -- agreement with the reference --------------------------------------------------
 @pytest.mark.parametrize("name", ALL)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(case=cases())
 def test_every_backend_matches_reference(name: str, case) -> None:
     net, x = case
@@ -130,7 +130,7 @@ def test_every_backend_matches_reference_on_line_networks(name: str, case) -> No
 
 
 @pytest.mark.parametrize("name", ALL)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(case=small_cases())
 def test_every_backend_matches_reference_on_small_integers(name: str, case) -> None:
     net, x = case
@@ -139,7 +139,7 @@ def test_every_backend_matches_reference_on_small_integers(name: str, case) -> N
         assert out.as_fractions() == reference(net, x)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(case=small_cases())
 def test_auto_picks_int64_exactly_when_safe(case) -> None:
     net, x = case
@@ -169,7 +169,7 @@ def absolute_magnitudes(net: Network, x) -> int:
     return worst
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(case=small_cases())
 def test_int64_bound_is_sound(case) -> None:
     net, x = case

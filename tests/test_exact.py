@@ -28,7 +28,7 @@ def check_exact(x: np.ndarray) -> None:
     assert e.nums.dtype in (np.int64, object) and e.dens.dtype in (np.int64, object)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(x=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=6), elements=finite))
 def test_every_float64_converts_exactly(x: np.ndarray) -> None:
     check_exact(x)
