@@ -13,7 +13,7 @@ import proofs.backends as backends
 from proofs.backends import BACKENDS, applies, available_backends, check_int64, choose_backend, evaluate
 from proofs.backends import int64 as int64_mod
 from proofs.backends import sparse as sparse_mod
-from proofs.backends.magnitude import INT64_MAX
+from proofs.backends.magnitude import INT64_MAX, pareto_frontier
 from proofs.errors import DataError, ParameterError
 from proofs.exact import ExactInputs, exact_inputs
 from proofs.network import AffineLayer, Network
@@ -295,3 +295,11 @@ def test_big_integer_backends_finish_in_int64_when_values_shrink(name, monkeypat
     stays_big = Network([first, AffineLayer.from_dense([[2**70, 1], [1, 1]], [0, 0]), small[1]])
     assert evaluate(stays_big, x, backend=name).as_fractions() == reference(stays_big, x)
     assert calls == []
+
+
+@given(pairs=st.lists(st.tuples(st.integers(0, 6), st.integers(1, 6)), min_size=1, max_size=15))
+def test_pareto_frontier_keeps_exactly_the_undominated_pairs(pairs) -> None:
+    m, d = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    points = set(pairs)
+    undominated = [p for p in points if not any(q != p and q[0] >= p[0] and q[1] >= p[1] for q in points)]
+    assert pareto_frontier(m, d) == sorted(undominated, key=lambda p: (-p[0], -p[1]))

@@ -51,13 +51,10 @@ def pareto_frontier(m: np.ndarray, d: np.ndarray) -> list[tuple[int, int]]:
     [(5, 1), (3, 2), (1, 8)]
     """
     order = np.lexsort((-d, -m))  # by m descending, then d descending
-    best = -1
-    out = []
-    for i in order.tolist():
-        if int(d[i]) > best:
-            best = int(d[i])
-            out.append((int(m[i]), best))
-    return out
+    ms, ds = m[order], d[order]
+    before = np.concatenate(([-1], np.maximum.accumulate(ds)[:-1])) if len(ds) else ds
+    keep = ds > before  # d beats every pair with a larger (or equal) m
+    return [(int(a), int(b)) for a, b in zip(ms[keep], ds[keep], strict=True)]
 
 
 def check_int64(net: Network, inputs: ExactInputs) -> Int64Check:
