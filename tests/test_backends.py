@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -303,3 +305,16 @@ def test_pareto_frontier_keeps_exactly_the_undominated_pairs(pairs) -> None:
     points = set(pairs)
     undominated = [p for p in points if not any(q != p and q[0] >= p[0] and q[1] >= p[1] for q in points)]
     assert pareto_frontier(m, d) == sorted(undominated, key=lambda p: (-p[0], -p[1]))
+
+
+@pytest.mark.parametrize(("module", "library"), [("gmpy2_arrays", "gmpy2"), ("flint_matrices", "flint")])
+def test_missing_library_is_reported_not_raised(module: str, library: str, monkeypatch) -> None:
+    mod = importlib.import_module(f"proofs.backends.{module}")
+    monkeypatch.setitem(sys.modules, library, None)  # makes `import library` fail
+    try:
+        importlib.reload(mod)
+        assert not mod.available() and library in mod.missing()
+    finally:
+        monkeypatch.undo()
+        importlib.reload(mod)
+    assert mod.available() and mod.missing() == ""
