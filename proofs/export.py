@@ -118,15 +118,27 @@ def float_layers(
     dt = _check_dtype(dtype)
     out = []
     for index, layer in enumerate(net.layers):
-        q = layer.denom
-        vals = np.array([round_rational(int(v), q, dtype) for v in layer.nums], dtype=np.float64)
-        bias = np.array([round_rational(int(v), q, dtype) for v in layer.bias], dtype=np.float64)
+        vals = _rounded(layer.nums, layer.denom, dtype)
+        bias = _rounded(layer.bias, layer.denom, dtype)
         if not allow_overflow:
             _refuse_overflow(index, layer, vals, bias, dtype)
         w = np.zeros((layer.n_out, layer.n_in), dtype=dt)
         w[layer.rows, layer.cols] = vals
         out.append((w, bias.astype(dt)))
     return out
+
+
+def _rounded(nums: np.ndarray, q: int, dtype: str) -> np.ndarray:
+    """``nums / q`` rounded to ``dtype`` (held as float64), entry by entry."""
+    if nums.dtype != object and q & (q - 1) == 0 and q.bit_length() < 900:
+        # |n| < 2^53 is exact in float64, and dividing by a power of two is exact
+        # above the subnormal range: one rounding only, the dtype's own
+        if len(nums) == 0 or int(np.abs(nums).max()) < 1 << 53:
+            with np.errstate(over="ignore"):
+                small = nums.astype(np.float64) / float(q)
+                if not small.size or np.abs(small[small != 0]).min(initial=1.0) >= 2.0**-1000:
+                    return small.astype(dtype).astype(np.float64)
+    return np.array([round_rational(int(v), q, dtype) for v in nums], dtype=np.float64)
 
 
 def _refuse_overflow(index: int, layer: Any, vals: np.ndarray, bias: np.ndarray, dtype: str) -> None:

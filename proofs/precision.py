@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from proofs.backends.scalar import exact_rows
 from proofs.errors import DataError, ParameterError
 from proofs.exact import ExactInputs, exact_inputs
 from proofs.export import DTYPES, float_layers, to_onnx
@@ -210,7 +211,7 @@ def _equal_exact(f: np.ndarray, nums: np.ndarray, dens: np.ndarray) -> np.ndarra
     result = np.zeros(f.shape, dtype=bool)
     if not ok.any():
         return result
-    fe = exact_inputs(np.asarray(f[ok], dtype=np.float64))
+    fe = exact_rows(np.asarray(f[ok], dtype=np.float64))
     a = fe.nums.astype(object) * np.asarray(dens[ok], dtype=object)[:, None]
     b = np.asarray(nums[ok], dtype=object) * fe.dens.astype(object)[:, None]
     result[ok] = a == b

@@ -213,3 +213,16 @@ def _has(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-(2**62), 2**62), min_size=1, max_size=8),
+    st.sampled_from([1, 2**10, 2**60, 2**200, 3, 3 * 2**40]),
+    st.sampled_from(["float64", "float32"]),
+)
+def test_float_layers_rounds_each_entry_once(nums: list[int], denom: int, dtype: str) -> None:
+    layer = AffineLayer.from_dense([nums], [nums[0]], denom=denom)
+    (w, b), = float_layers(Network([layer]), dtype, allow_overflow=True)
+    assert [float(v) for v in w[0]] == [round_rational(v, denom, dtype) for v in nums]
+    assert float(b[0]) == round_rational(nums[0], denom, dtype)
