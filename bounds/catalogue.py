@@ -95,50 +95,54 @@ CODE_BITS = sympy.Max(1, sympy.ceiling(log2(4 * N**2 * sympy.sqrt(d) / delta))) 
 LABEL_BITS = sympy.Max(1, sympy.ceiling(log2(C)))
 
 
-def _theorem_numeric(n: Any, dim: Any, c: Any, dl: Any, w: Any, depth: Any, *_: Any) -> np.ndarray:
-    """``0`` where the theorem's hypotheses hold for final sizes ``(W, L)``, ``-1`` elsewhere."""
-    from bounds import upper
-
-    e, c_mult = int(upper.THEOREM["e"]), int(upper.THEOREM["c"])
-
-    def one(nn: float, dd: float, cc: float, de: float, ww: float, ll: float) -> float:
-        if not all(map(np.isfinite, (nn, dd, cc, de, ww, ll))) or ll - e < 1:
-            return -1.0
-        nb, nc = upper.code_bits(int(nn), int(dd), float(de)), upper.label_bits(int(cc))
-        return 0.0 if upper.theorem_holds(int(nn), nb, nc, int(ww), int((ll - e) // c_mult)) else -1.0
-
-    return np.vectorize(one, otypes=[float])(n, dim, c, dl, w, depth)
+def _bits_numeric(n: Any, dim: Any, c: Any, dl: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:data:`CODE_BITS` and :data:`LABEL_BITS` in numpy; rounded up where a float is unsure."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ell = np.log2(4.0 * n * n * np.sqrt(dim) / dl)
+    near = np.abs(ell - np.round(ell)) <= 1e-9
+    e = np.maximum(1.0, np.where(near, np.round(ell) + 1.0, np.ceil(ell)))
+    return e + 2.0, np.maximum(1.0, np.ceil(np.log2(c)))
 
 
 def our_theorem() -> Bound:
     """Our theorem (deep regime, one bit per digit) as a :class:`Bound` in the final sizes.
 
-    The hypotheses and constants are read from :data:`bounds.upper.THEOREM`.
+    The hypotheses and constants are read from :data:`bounds.upper.THEOREM`;
+    ``W`` and ``L`` are the built width and depth.
     """
     from bounds import upper
 
     t = upper.THEOREM
-    their = {s.name: s for s in t["condition"].free_symbols | t["min_depth"].free_symbols}
+    their = {s.name: s for s in t["condition"].free_symbols | sympy.sympify(t["min_depth"]).free_symbols}
+    nb, nc = sympy.symbols("n_b n_c", positive=True, integer=True)
     final_l = (L - t["e"]) / t["c"]
     subs = {
         their["k"]: 1,
         their["N"]: N,
         their["W"]: W,
         their["L"]: final_l,
-        their["n_b"]: CODE_BITS,
-        their["n_c"]: LABEL_BITS,
+        their["n_b"]: nb,
+        their["n_c"]: nc,
     }
     cond = t["condition"].subs(subs)
     min_w = sympy.sympify(t["min_width"]).subs(subs)
     min_d = sympy.sympify(t["min_depth"]).subs(subs)
+    parts = [cond.lhs - cond.rhs, W - min_w, final_l - min_d]
+    fns = [sympy.lambdify((N, W, L, nb, nc), part, "numpy") for part in parts]
+
+    def numeric(n: Any, dim: Any, c: Any, dl: Any, w: Any, depth: Any, *_: Any) -> np.ndarray:
+        bits_b, bits_c = _bits_numeric(n, dim, c, dl)
+        return np.minimum.reduce([np.asarray(f(n, w, depth, bits_b, bits_c), dtype=float) for f in fns])
+
+    full = {nb: CODE_BITS, nc: LABEL_BITS}
     return Bound(
         key="ours-theorem",
         title="memcap theorem (deep regime)",
         quantity="W^2 L^2",
         direction=_SUF,
         status=Status.DERIVED,
-        lhs=cond.lhs,
-        rhs=cond.rhs,
+        lhs=cond.lhs.subs(full),
+        rhs=cond.rhs.subs(full),
         source=Source(
             "memcap construction theorem, Theorem 1",
             tag="[OURS]",
@@ -147,10 +151,10 @@ def our_theorem() -> Bound:
         ),
         condition=f"W >= {sympy.sstr(min_w)} and {sympy.sstr(final_l)} >= {sympy.sstr(min_d)}",
         note=(
-            "W, L are the built width and depth; n_b = max(1, ceil(log2(4 N^2 sqrt(d) / delta))) + 2, "
-            "n_c = max(1, ceil(log2 C))"
+            "W, L are the built width and depth; code bits n_b = max(1, ceil(log2(4 N^2 sqrt(d) / delta))) "
+            "+ 2, label bits n_c = max(1, ceil(log2 C))"
         ),
-        numeric=_theorem_numeric,
+        numeric=numeric,
     )
 
 
