@@ -14,6 +14,7 @@ from bounds.baselines import constant_width_sizes, one_layer_sizes, two_layer_si
 from proofs.baselines import METHODS, one_layer, two_layer
 from proofs.baselines.compare import compare, format_table
 from proofs.baselines.projection import grid_run, project_to_line, ramp_pair
+from proofs.baselines.select import build_with_method
 from proofs.cli import main
 from proofs.data import make_dataset, save_dataset
 from proofs.errors import DataError, InfeasibleError, ParameterError
@@ -207,3 +208,17 @@ def test_constant_width_is_ours_at_width_twelve(n, d, classes, delta):
     for key in ("width", "depth", "widths", "params", "nonzeros"):
         assert getattr(c.network, key) == formula[key], key
     assert c.network.width <= 12 and rep["method"] == "constant_width"
+
+
+def test_auto_builds_the_method_with_fewest_params():
+    ds = make_dataset(40, 2, 3, 0.1, seed=6)
+    for limits in ({"depth": 1}, {"depth": 2}, {"width": 12}, {}):
+        built, name, reason = build_with_method("auto", ds.X, ds.y, **limits)
+        assert verify(built.network, ds.X, ds.y).verdict == "memorized"
+        assert reason.startswith(f"{name}: fewest parameters ({built.network.params})")
+        for key, cap in limits.items():
+            assert getattr(built.network, key) <= cap
+    with pytest.raises(ParameterError, match="unknown or unavailable method 'best'"):
+        build_with_method("best", ds.X, ds.y)
+    with pytest.raises(InfeasibleError, match="no method meets width <= 2"):
+        build_with_method("auto", ds.X, ds.y, width=2)

@@ -12,6 +12,11 @@ from proofs.network import Network
 
 __all__ = ["BaselineConstruction", "baseline_report", "data_delta_squared"]
 
+_REGIMES = {
+    "one_layer": "one hidden layer of 2N ramp units",
+    "two_layer": "two hidden layers of about 2 sqrt(N) units",
+}
+
 
 @dataclass(frozen=True, eq=False)
 class BaselineConstruction:
@@ -61,6 +66,7 @@ def baseline_report(
     target = proj.gap_target_squared
     return {
         "method": method,
+        "regime": _REGIMES.get(method, method),
         "source": METHOD_SOURCES.get(method, method),
         "requested": dict(zip(("width", "depth", "params"), requested, strict=True)),
         "built": net.sizes(),
@@ -76,6 +82,7 @@ def baseline_report(
         "direction_bits": proj.bits,
         "seed": seed,
         "draws": proj.draws,
+        "redraws": proj.draws - 1,
         **(extra or {}),
-        "time": {"project": times[0], "layers": times[1]},
+        "times": {"project": times[0], "layers": times[1]},
     }
