@@ -18,6 +18,7 @@ Nothing is rounded, so weights with thousands of bits are handled exactly.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -200,25 +201,36 @@ class SegmentRegions:
     Attributes
     ----------
     segment : Segment
-    vertices : list of Fraction
-        Parameters ``t`` of the activation-region boundaries, with 0 and 1.
+    t_nums, t_dens : numpy.ndarray
+        Vertex ``k`` (an activation-region boundary, or an end) sits at
+        ``t = t_nums[k] / t_dens[k]``; :attr:`vertices` gives them as Fractions.
     breakpoints : list of Fraction
         Interior ``t`` where the restricted output stops being affine.
     per_layer : list of int
         Activation regions after each hidden layer.
+    max_bits : int
+        Largest bit length of a vertex's denominator.
+    data_pieces : int or None
+        For a segment made from data: how many linear pieces hold data points.
     """
 
     segment: Segment
-    vertices: list[Fraction]
+    t_nums: np.ndarray
+    t_dens: np.ndarray
     breakpoints: list[Fraction]
     per_layer: list[int]
     max_bits: int = 0
     data_pieces: int | None = field(default=None)
 
     @property
+    def vertices(self) -> list[Fraction]:
+        """Parameters ``t`` of every vertex, 0 and 1 included, in order."""
+        return [Fraction(int(n), int(d)) for n, d in zip(self.t_nums, self.t_dens, strict=True)]
+
+    @property
     def activation_regions(self) -> int:
         """Maximal intervals with one activation pattern."""
-        return len(self.vertices) - 1
+        return len(self.t_nums) - 1
 
     @property
     def linear_pieces(self) -> int:
@@ -246,6 +258,10 @@ class SegmentRegions:
 def segment_regions(net: Network, segment: Segment) -> SegmentRegions:
     """Exact activation regions and linear pieces of ``net`` along ``segment``.
 
+    Every vertex carries its parameter ``t`` and its activations as integers
+    over one denominator per vertex; a new vertex is the exact interpolation
+    of its two neighbours, reduced by the gcd of all its integers.
+
     Raises
     ------
     DataError
@@ -256,7 +272,8 @@ def segment_regions(net: Network, segment: Segment) -> SegmentRegions:
     ``|x| - 1`` on ``[-2, 2]`` has one breakpoint, at the middle:
 
     >>> from proofs.network import AffineLayer, Network
-    >>> net = Network([AffineLayer.from_dense([[1], [-1]], [0, 0]), AffineLayer.from_dense([[1, 1]], [-1])])
+    >>> net = Network([AffineLayer.from_dense([[1], [-1]], [0, 0]),
+    ...                AffineLayer.from_dense([[1, 1]], [-1])])
     >>> r = segment_regions(net, Segment.between([-2], [2]))
     >>> r.activation_regions, r.linear_pieces, r.breakpoints
     (2, 2, [Fraction(1, 2)])
@@ -266,82 +283,91 @@ def segment_regions(net: Network, segment: Segment) -> SegmentRegions:
             f"segment has {len(segment.start)} coordinates but the network expects {net.input_dim}"
         )
     x = ExactInputs.from_fractions([segment.start, segment.end])
-    ts = [Fraction(0), Fraction(1)]
     a, dens = x.nums, x.dens
+    tn = np.array([0, int(dens[1])], dtype=object)  # t = tn / dens on every row
     per_layer = []
     last = len(net.layers) - 1
     for l_idx, layer in enumerate(net.layers):
         z, dens = _affine(a, dens, layer)
+        tn = tn * layer.denom
         if l_idx == last:
             break
-        z, dens, ts = _insert_crossings(z, dens, ts)
-        per_layer.append(len(ts) - 1)
+        z, dens, tn = _insert_crossings(z, dens, tn)
+        per_layer.append(len(tn) - 1)
         a = _narrow(np.where(z > 0, z, 0).astype(z.dtype))
         dens = _narrow(dens)
-    breaks = _breakpoints(z, dens, ts)
+    breaks = _breakpoints(z, dens.astype(object), tn)
     data_pieces = None
     if segment.data_t:
-        data_pieces = len({_piece_of(t, breaks) for t in segment.data_t})
-    max_bits = max((t.denominator.bit_length() for t in ts), default=0)
-    return SegmentRegions(segment, ts, breaks, per_layer, max_bits, data_pieces)
-
-
-def _piece_of(t: Fraction, breaks: list[Fraction]) -> int:
-    import bisect
-
-    return bisect.bisect_left(breaks, t)
+        data_pieces = len({bisect.bisect_left(breaks, t) for t in segment.data_t})
+    gcds = [math.gcd(int(n), int(d)) for n, d in zip(tn, dens, strict=True)]
+    t_nums = np.array([int(n) // g for n, g in zip(tn, gcds, strict=True)], dtype=object)
+    t_dens = np.array([int(d) // g for d, g in zip(dens, gcds, strict=True)], dtype=object)
+    max_bits = max(int(d).bit_length() for d in t_dens)
+    return SegmentRegions(segment, t_nums, t_dens, breaks, per_layer, max_bits, data_pieces)
 
 
 def _insert_crossings(
-    z: np.ndarray, dens: np.ndarray, ts: list[Fraction]
-) -> tuple[np.ndarray, np.ndarray, list[Fraction]]:
-    """Insert a vertex wherever a unit changes sign strictly inside an edge."""
+    z: np.ndarray, dens: np.ndarray, tn: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Insert a vertex wherever a unit changes sign strictly inside an edge.
+
+    Row ``k`` is ``(tn[k], z[k]) / dens[k]``. On the edge ``k, k+1`` a unit
+    with values ``e_lo, e_hi`` of opposite signs is zero at the fraction
+    ``lam = e_lo / (e_lo - e_hi)`` of the edge; the new row is
+    ``(1 - lam) row_k + lam row_{k+1}``, exactly.
+    """
     sgn = _sign(z)
     cross = (sgn[:-1] * sgn[1:]) < 0
     edges = np.flatnonzero(cross.any(axis=1))
     if not edges.size:
-        return z, dens, ts
-    new_rows, new_dens, new_ts, where = [], [], [], []
+        return z, dens, tn
+    zo = z.astype(object)
+    new_rows, new_dens, new_t, where = [], [], [], []
     for k in edges.tolist():
-        lo, hi = [int(v) for v in z[k]], [int(v) for v in z[k + 1]]
+        lo, hi = zo[k], zo[k + 1]
         d_lo, d_hi = int(dens[k]), int(dens[k + 1])
-        lams = set()
-        for j in np.flatnonzero(cross[k]).tolist():
-            num = lo[j] * d_hi
-            lams.add(Fraction(num, num - hi[j] * d_lo))
+        lams = {
+            Fraction(int(lo[j]) * d_hi, int(lo[j]) * d_hi - int(hi[j]) * d_lo)
+            for j in np.flatnonzero(cross[k]).tolist()
+        }
         for lam in sorted(lams):
             p, q = lam.numerator, lam.denominator
-            row = [u * d_hi * (q - p) + v * d_lo * p for u, v in zip(lo, hi, strict=True)]
+            c_lo, c_hi = d_hi * (q - p), d_lo * p
+            row = lo * c_lo + hi * c_hi
+            t = int(tn[k]) * c_lo + int(tn[k + 1]) * c_hi
             den = d_lo * d_hi * q
-            g = math.gcd(den, *row)
-            new_rows.append([v // g for v in row])
+            g = math.gcd(den, t, *row.tolist())
+            new_rows.append(row // g)
             new_dens.append(den // g)
-            new_ts.append(ts[k] + lam * (ts[k + 1] - ts[k]))
+            new_t.append(t // g)
             where.append(k + 1)
     rows = np.empty((len(new_rows), z.shape[1]), dtype=object)
     rows[:] = new_rows
-    z = np.insert(z.astype(object), where, rows, axis=0)
-    dcol = np.empty(len(new_dens), dtype=object)
-    dcol[:] = new_dens
-    dens = np.insert(dens.astype(object), where, dcol)
-    merged: list[Fraction] = []
-    j = 0
-    for i, t in enumerate(ts):
-        while j < len(where) and where[j] == i:
-            merged.append(new_ts[j])
-            j += 1
-        merged.append(t)
-    return z, dens, merged
+    z = np.insert(zo, where, rows, axis=0)
+    dens = np.insert(dens.astype(object), where, _objects(new_dens))
+    tn = np.insert(tn, where, _objects(new_t))
+    return z, dens, tn
 
 
-def _breakpoints(out: np.ndarray, dens: np.ndarray, ts: list[Fraction]) -> list[Fraction]:
-    """Interior vertices where the slope of the output changes."""
-    vals = [[Fraction(int(v), int(q)) for v in row] for row, q in zip(out, dens, strict=True)]
-    slopes = [
-        tuple((b - a) / (t1 - t0) for a, b in zip(v0, v1, strict=True))
-        for v0, v1, t0, t1 in zip(vals, vals[1:], ts, ts[1:], strict=False)
-    ]
-    return [ts[k + 1] for k in range(len(slopes) - 1) if slopes[k] != slopes[k + 1]]
+def _objects(values: list[int]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _breakpoints(out: np.ndarray, dens: np.ndarray, tn: np.ndarray) -> list[Fraction]:
+    """Interior vertices where the slope of the output changes.
+
+    With ``f_k = F_k / D_k`` and ``t_k = T_k / D_k``, the slope on edge ``k`` is
+    ``(F_{k+1} D_k - F_k D_{k+1}) / (T_{k+1} D_k - T_k D_{k+1})``, a positive
+    denominator; two slopes are compared by cross-multiplication.
+    """
+    f = out.astype(object)
+    num = f[1:] * dens[:-1, None] - f[:-1] * dens[1:, None]
+    den = tn[1:] * dens[:-1] - tn[:-1] * dens[1:]
+    change = (num[:-1] * den[1:, None] != num[1:] * den[:-1, None]).any(axis=1)
+    return [Fraction(int(tn[k + 1]), int(dens[k + 1])) for k in np.flatnonzero(change).tolist()]
 
 
 def _first_row(net: Network, unit: int) -> tuple[list[Fraction], Fraction]:
