@@ -31,7 +31,7 @@ from proofs.exact import exact_inputs
 from proofs.export import float_layers
 from proofs.network import AffineLayer, Network
 
-__all__ = ["gamma", "layer_error_bounds", "certify_float64_first_layer"]
+__all__ = ["gamma", "layer_error_bounds", "certify_float64_first_layer", "mantissa_bits_needed"]
 
 _U_INV = 1 << 53  # 1/u for float64, round to nearest
 # 1/eta: absolute allowance per operation for underflow. The true worst case is
@@ -275,3 +275,79 @@ def _finish(
         }
     )
     return cert
+
+
+def _v2(values: np.ndarray) -> np.ndarray:
+    """2-adic valuation of nonzero Python ints (entrywise)."""
+    return np.array([(int(v) & -int(v)).bit_length() - 1 for v in values.reshape(-1)], dtype=np.int64)
+
+
+def mantissa_bits_needed(
+    net: Network, X: Any, backend: str = "auto", *, exact_layers: list[Any] | None = None
+) -> list[int | None]:
+    """For each layer, the mantissa bits that make it exact on these points in any summation order.
+
+    Layer ``l`` is fed its exact input ``h`` (from exact evaluation of ``X``).
+    Its terms ``w_k h_k`` and its bias are dyadic rationals, all multiples of
+    some ``2^m``, whose absolute values sum to ``S``. Every partial sum, in any
+    order and with or without fused multiply-add, is then a multiple of ``2^m``
+    of magnitude at most ``S``, so a float format with ``p`` mantissa bits
+    (53 for float64, 24 for float32) computes the layer exactly if
+    ``S / 2^m < 2^p`` and the weights themselves are representable, barring
+    overflow and underflow. The value returned is the least such ``p``, the
+    largest over the points: a layer needing at most 53 bits is exact in
+    float64 whenever its input is. ``None`` marks a layer with a term or a
+    weight that is not dyadic (a denominator with an odd factor), which no
+    binary float holds exactly. ``exact_layers``, if given, is
+    :func:`proofs.precision.exact_forward` of ``X`` (saves recomputing it).
+
+    Examples
+    --------
+    >>> net = Network([AffineLayer.from_dense([[1], [2**60 + 1]], [0, 0]),
+    ...                AffineLayer.from_rationals([[1, Fraction(1, 3)]], [0])])
+    >>> mantissa_bits_needed(net, [[1.0], [0.5]])
+    [61, None]
+    """
+    from proofs.precision import exact_forward
+
+    x = np.asarray(X, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != net.input_dim:
+        raise DataError(f"inputs of shape {x.shape} do not fit a network with {net.input_dim} inputs")
+    e = exact_inputs(x)
+    layers = exact_forward(net, x, backend) if exact_layers is None else exact_layers
+    inputs = [(e.nums, e.dens)] + [(n, d) for n, d in layers[:-1]]
+    out: list[int | None] = []
+    for layer, (h, den) in zip(net.layers, inputs, strict=True):
+        out.append(_bits_needed(layer, _obj(h), _obj(den)))
+    return out
+
+
+def _bits_needed(layer: AffineLayer, h: np.ndarray, den: np.ndarray) -> int | None:
+    q = layer.denom
+    odd_q = q >> ((q & -q).bit_length() - 1)
+    if odd_q != 1:
+        return None  # a weight is not dyadic after reduction only if q's odd part survives
+    rows, cols = layer.rows, layer.cols
+    nums = _obj(layer.nums)
+    bias = _obj(layer.bias)
+    need = 1
+    for i in range(h.shape[0]):
+        d = int(den[i])
+        odd_d = d >> ((d & -d).bit_length() - 1)
+        terms = nums * h[i, cols] if len(cols) else np.zeros(0, dtype=object)
+        terms = np.concatenate([terms, bias * d]) if len(bias) else terms
+        if odd_d != 1:
+            if any(int(t) % odd_d for t in terms):
+                return None
+            terms = terms // odd_d
+        per_row = np.zeros(layer.n_out, dtype=object)
+        low = np.full(layer.n_out, 1 << 30, dtype=np.int64)
+        where = np.concatenate([rows, np.arange(layer.n_out)])
+        nz = terms != 0
+        if nz.any():
+            np.add.at(per_row, where[nz], np.abs(terms[nz]))
+            np.minimum.at(low, where[nz], _v2(terms[nz]))
+        for total, m in zip(per_row, low, strict=True):
+            if total:
+                need = max(need, (int(total) >> int(m)).bit_length())
+    return need

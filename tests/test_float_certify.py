@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 from proofs.errors import DataError
 from proofs.exact import exact_inputs
 from proofs.export import float_layers
-from proofs.float_certify import certify_float64_first_layer, gamma, layer_error_bounds
+from proofs.float_certify import (
+    certify_float64_first_layer,
+    gamma,
+    layer_error_bounds,
+    mantissa_bits_needed,
+)
 from proofs.network import AffineLayer, Network
 
 
@@ -180,3 +185,44 @@ def test_first_layer_bound_holds_under_onnxruntime(seed: int, d: int) -> None:
         for j in range(3):
             exact = Fraction(int(z[i, j]), int(g[i]))
             assert abs(Fraction(float(out[i, j])) - exact) <= Fraction(int(err[i, j]), int(g[i]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32), st.integers(0, 70))
+def test_layers_within_53_bits_are_exact_in_float64(seed: int, weight_bits: int) -> None:
+    """The exactness lemma: a layer needing <= 53 bits maps exact float inputs to exact outputs."""
+    from proofs.precision import exact_forward, float_forward
+
+    rng = np.random.default_rng(seed)
+    widths = [3, *rng.integers(1, 5, size=3).tolist(), 1]
+    layers = []
+    for a, b in zip(widths, widths[1:], strict=False):
+        w = [
+            [int(rng.integers(-(2**20), 2**20)) << int(rng.integers(0, weight_bits + 1)) for _ in range(a)]
+            for _ in range(b)
+        ]
+        bias = rng.integers(-9, 9, size=b).tolist()
+        layers.append(AffineLayer.from_dense(w, bias, denom=2 ** int(rng.integers(0, 9))))
+    net = Network(layers)
+    x = rng.integers(-64, 64, size=(5, 3)) / 64.0
+    need = mantissa_bits_needed(net, x)
+    floats = float_forward(net, x)
+    exact = exact_forward(net, x)
+    for i, bits in enumerate(need):
+        if bits is not None and bits <= 53:
+            previous = x if i == 0 else floats[i - 1]
+            source_exact = i == 0 or all(
+                Fraction(float(f)) == Fraction(int(n), int(q))
+                for frow, nrow, q in zip(previous, exact[i - 1][0], exact[i - 1][1], strict=True)
+                for f, n in zip(frow, nrow, strict=True)
+            )
+            if source_exact:
+                for frow, nrow, q in zip(floats[i], exact[i][0], exact[i][1], strict=True):
+                    assert [Fraction(float(f)) for f in frow] == [Fraction(int(n), int(q)) for n in nrow]
+
+
+def test_mantissa_bits_needed_counts_the_widest_partial_sum() -> None:
+    net = Network([AffineLayer.from_dense([[2**52, 1]], [0]), AffineLayer.from_dense([[1]], [0])])
+    assert mantissa_bits_needed(net, [[1.0, 1.0]]) == [53, 53]
+    assert mantissa_bits_needed(net, [[2.0, 1.0]]) == [54, 54]
+    assert mantissa_bits_needed(net, [[1.0, 0.0]]) == [1, 1]  # 2^52 alone is one bit

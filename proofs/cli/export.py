@@ -92,6 +92,19 @@ def precision_table(report: Any) -> Table:
             dep,
             _layers(r.inexact_layers),
         )
+    later = [(b, i) for i, b in enumerate(report.bits_needed) if i > 0]
+    if later:
+        unknown = [i for b, i in later if b is None]
+        if unknown:
+            table.caption = f"layers {unknown[:6]} have non-dyadic terms: no binary float is exact there"
+        else:
+            bits, where = max(later)  # type: ignore[type-var]
+            over = [i for b, i in later if b is not None and b > 53]
+            table.caption = (
+                f"after the first layer, a layer needs up to {bits} mantissa bits (layer {where}) to be "
+                f"exact on exact inputs; float64 has 53"
+                + (f": too few for {len(over)} layers" if over else ": enough")
+            )
     return table
 
 
