@@ -17,16 +17,21 @@ import math
 import os
 import warnings
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from proofs.errors import DataError, FormatError, ParameterError
-from proofs.exact import exact_inputs
 from proofs.files import atomic_write
-from proofs.geometry import MinDistance, close_pairs, duplicate_groups, min_distance
+from proofs.geometry import (
+    MinDistance,
+    close_pairs,
+    compare_sq_norms,
+    duplicate_groups,
+    min_distance,
+    outside_unit_ball,
+)
 
 __all__ = [
     "Dataset",
@@ -192,34 +197,11 @@ def _labels(y: Any, n: int) -> np.ndarray:
     return out
 
 
-def _sq_norm_check(x: np.ndarray) -> tuple[list[int], Fraction]:
-    """Rows outside the closed unit ball, decided exactly, and the largest squared norm."""
-    n2 = np.einsum("ij,ij->i", x, x)
-    slack = 4.0 * (x.shape[1] + 2) * 2.0**-53 * n2 + x.shape[1] * 2.0**-1000
-    unsure = np.nonzero(np.abs(n2 - 1.0) <= slack)[0]
-    outside = set(np.nonzero(n2 - slack > 1.0)[0].tolist())
-    top = int(np.argmax(n2))
-    check = np.unique(np.concatenate([unsure, [top]]))
-    e = exact_inputs(x[check])
-    exact = {}
-    for i, row, q in zip(check.tolist(), e.nums, e.dens, strict=True):
-        exact[i] = Fraction(sum(int(v) * int(v) for v in row), int(q) * int(q))
-        if exact[i] > 1:
-            outside.add(i)
-    # the float maximum is within rounding of the exact one; check the near-maximal rows exactly
-    near = np.nonzero(n2 + slack >= n2[top] - slack[top])[0]
-    rest = [i for i in near.tolist() if i not in exact]
-    if rest:
-        e = exact_inputs(x[rest])
-        for i, row, q in zip(rest, e.nums, e.dens, strict=True):
-            exact[i] = Fraction(sum(int(v) * int(v) for v in row), int(q) * int(q))
-    return sorted(outside), max(exact.values())
-
-
-def _power_of_two_scale(max_sq: Fraction) -> int:
-    """Least ``s >= 0`` with ``max_sq <= 4**s``."""
-    s = 0
-    while max_sq > 4**s:
+def _power_of_two_scale(x: np.ndarray) -> int:
+    """Least ``s >= 0`` with every row's squared norm at most ``4**s``, decided exactly."""
+    top = float(np.einsum("ij,ij->i", x, x).max())
+    s = max(0, math.ceil(math.log(top, 4)) - 1) if top > 0 else 0
+    while (compare_sq_norms(x, 4.0**s) > 0).any():
         s += 1
     return s
 
@@ -306,16 +288,21 @@ def validate_dataset(
             f"all points have label {int(classes[0])}; memorization needs at least 2 classes (a constant "
             "function fits one class)"
         )
-    outside, max_sq = _sq_norm_check(x)
+    outside = outside_unit_ball(x)
     factor = None
     if outside:
-        max_norm = math.sqrt(float(max_sq))
+        max_norm = float(np.sqrt(np.einsum("ij,ij->i", x, x).max()))
         if not rescale:
-            raise DataError(
-                f"points outside the closed unit ball at {_rows(outside)} (largest norm {max_norm:.6g}); "
-                "scale the data, or pass rescale=True (--rescale) to divide by a power of two"
+            hint = (
+                " (over 1 by rounding: divide by the norms times 1 + 2**-40 when normalizing)"
+                if max_norm < 1 + 1e-12
+                else ""
             )
-        s = _power_of_two_scale(max_sq)
+            raise DataError(
+                f"points outside the closed unit ball at {_rows(outside)} (largest norm {max_norm:.17g})"
+                f"{hint}; scale the data, or pass rescale=True (--rescale) to divide by a power of two"
+            )
+        s = _power_of_two_scale(x)
         scaled = np.ldexp(x, -s)
         if not np.array_equal(np.ldexp(scaled, s), x):
             raise DataError(

@@ -39,6 +39,8 @@ __all__ = [
     "duplicate_groups",
     "exact_sq_distances",
     "exact_sq_norms",
+    "outside_unit_ball",
+    "compare_sq_norms",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -110,10 +112,10 @@ def _sqrt_float(q: Fraction) -> float:
     return math.sqrt(q.numerator / q.denominator) if q.numerator else 0.0
 
 
-def _as_points(X: Any) -> np.ndarray:
+def _as_points(X: Any, min_rows: int = 2) -> np.ndarray:
     x = np.asarray(X, dtype=np.float64)
-    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1:
-        raise DataError(f"need a 2-D array of at least 2 points, got shape {x.shape}")
+    if x.ndim != 2 or x.shape[0] < min_rows or x.shape[1] < 1:
+        raise DataError(f"need a 2-D array of at least {min_rows} points, got shape {x.shape}")
     if not np.isfinite(x).all():
         rows = np.unique(np.nonzero(~np.isfinite(x))[0])[:10].tolist()
         raise DataError(f"points contain NaN or inf in rows {rows}; remove or replace them")
@@ -148,11 +150,83 @@ def exact_sq_norms(X: Any) -> list[Fraction]:
     >>> exact_sq_norms([[0.6, 0.8], [0.5, 0.0]])[1]
     Fraction(1, 4)
     """
-    e = exact_inputs(X)
-    out = []
-    for row, q in zip(e.nums, e.dens, strict=True):
-        out.append(Fraction(sum(int(v) * int(v) for v in row), int(q) * int(q)))
-    return out
+    sums, dens = _sq_norm_parts(np.asarray(X, dtype=np.float64))
+    return [Fraction(int(t), int(q) * int(q)) for t, q in zip(sums, dens, strict=True)]
+
+
+def _sq_norm_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row ``i`` has squared norm ``sums[i] / dens[i]**2`` (object arrays of Python ints)."""
+    sums = np.empty(x.shape[0], dtype=object)
+    dens = np.empty(x.shape[0], dtype=object)
+    for s in range(0, x.shape[0], 20_000):
+        e = exact_inputs(x[s : s + 20_000])
+        nums = e.nums.astype(object)
+        sums[s : s + 20_000] = (nums * nums).sum(axis=1)
+        dens[s : s + 20_000] = e.dens.astype(object)
+    return sums, dens
+
+
+def compare_sq_norms(X: Any, bound: float) -> np.ndarray:
+    """Exact sign of ``|x|**2 - bound`` for every row: -1, 0 or 1.
+
+    ``bound`` is a float (so exact). A float pass with a proven margin settles
+    most rows; each remaining row is split without error into float terms
+    (Veltkamp: ``x**2 = xh**2 + 2 xh xl + xl**2`` exactly), summed with
+    ``-bound`` by a compensated sum with a proven error bound, and where that
+    bound does not settle the sign, by :func:`math.fsum` (correctly rounded, so
+    its sign is exact). Rows with coordinates below ``2**-400``, where the
+    split could underflow, use Python integers instead.
+
+    Examples
+    --------
+    >>> compare_sq_norms([[0.6, 0.8], [0.5, 0.5], [1.0, 0.0]], 1.0).tolist()
+    [1, -1, 0]
+    """
+    x = _as_points(X, min_rows=1)
+    n2 = np.einsum("ij,ij->i", x, x)
+    slack = _gamma(x.shape[1] + 2) * n2 + x.shape[1] * _TINY
+    sign = np.where(n2 - slack > bound, 1, np.where(n2 + slack < bound, -1, 0)).astype(np.int64)
+    unsure = np.nonzero(np.abs(n2 - bound) <= slack)[0]
+    if unsure.size == 0:
+        return sign
+    rows = x[unsure]
+    c = rows * 134217729.0  # 2**27 + 1
+    hi = c - (c - rows)
+    lo = rows - hi
+    terms = np.concatenate([hi * hi, 2.0 * hi * lo, lo * lo, np.full((rows.shape[0], 1), -bound)], axis=1)
+    # compensated sum (Ogita-Rump-Oishi Sum2): error <= u|res| + gamma_n**2 sum|t|
+    total = np.zeros(rows.shape[0])
+    comp = np.zeros(rows.shape[0])
+    for col in terms.T:
+        a = total + col
+        b = a - total
+        comp += (total - (a - b)) + (col - b)
+        total = a
+    res = total + comp
+    margin = 2.0 * _gamma(terms.shape[1]) ** 2 * np.abs(terms).sum(axis=1) + _TINY
+    sure = np.abs(res) > margin
+    sign[unsure[sure]] = np.sign(res[sure]).astype(np.int64)
+    tiny = ((np.abs(rows) < 2.0**-400) & (rows != 0)).any(axis=1)
+    for k in np.nonzero(~sure)[0].tolist():
+        i = int(unsure[k])
+        if tiny[k]:
+            t2 = exact_sq_norms(x[i : i + 1])[0] - Fraction(bound)
+            sign[i] = (t2 > 0) - (t2 < 0)
+        else:  # exact split terms; fsum rounds their sum correctly, so its sign is exact
+            t1 = math.fsum(terms[k].tolist())
+            sign[i] = (t1 > 0) - (t1 < 0)
+    return sign
+
+
+def outside_unit_ball(X: Any) -> list[int]:
+    """Rows outside the closed unit ball, decided exactly.
+
+    Examples
+    --------
+    >>> outside_unit_ball([[0.5, 0.5], [1.0, 0.5], [0.0, -1.0]])
+    [1]
+    """
+    return np.nonzero(compare_sq_norms(X, 1.0) > 0)[0].tolist()
 
 
 def exact_sq_distances(X: Any, pairs_i: Any, pairs_j: Any) -> list[Fraction]:

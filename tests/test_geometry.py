@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from proofs.errors import DataError
 from proofs.geometry import (
     close_pairs,
+    compare_sq_norms,
     duplicate_groups,
     exact_sq_distances,
     exact_sq_norms,
@@ -118,6 +119,28 @@ def test_int64_and_big_integer_paths_agree():
         brute = brute_sq(x)
         expect = [brute[(a, b)] for a, b in zip(i.tolist(), j.tolist(), strict=True)]
         assert exact_sq_distances(x, i, j) == expect
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(coords, min_size=1, max_size=6), min_size=1, max_size=8),
+    nudge=st.integers(-2, 2),
+    bound=st.sampled_from([1.0, 4.0, 0.25]),
+    tiny=st.booleans(),
+)
+def test_compare_sq_norms_is_exact(rows, nudge, bound, tiny):
+    d = len(rows[0])
+    x = np.array([(r * d)[:d] for r in rows])
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    x = np.where(norms > 0, x / np.where(norms > 0, norms, 1.0) * np.sqrt(bound), x)  # on the sphere, rounded
+    x = np.nextafter(x, np.sign(nudge) * np.inf) if nudge else x
+    if tiny:
+        x[0, 0] = 2.0**-600
+    expect = []
+    for row in x:
+        q = sum(Fraction(float(v)) ** 2 for v in row) - Fraction(bound)
+        expect.append((q > 0) - (q < 0))
+    assert compare_sq_norms(x, bound).tolist() == expect
 
 
 def test_duplicate_groups_and_exact_values():
