@@ -16,7 +16,11 @@ from typing import Any
 
 from proofs.errors import MemcapError, ParameterError
 
-__all__ = ["COLUMNS", "available_methods", "compare", "format_table"]
+__all__ = ["COLUMNS", "REGIONS_MAX_N", "available_methods", "compare", "format_table"]
+
+#: Largest N for which :func:`compare` counts linear pieces unless told otherwise:
+#: bit extraction makes the pieces of deep networks along the data line very many.
+REGIONS_MAX_N = 500
 
 #: Column keys of a comparison row, and their headers.
 COLUMNS: dict[str, str] = {
@@ -70,7 +74,7 @@ def compare(
     params: int | None = None,
     seed: int = 0,
     backend: str = "auto",
-    regions: bool = True,
+    regions: bool | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Build, verify exactly and measure every method on ``(X, y)``.
@@ -87,8 +91,9 @@ def compare(
         Seed of every builder's projection.
     backend : str
         Exact backend for verification.
-    regions : bool
-        Count the linear pieces along the data line (exact; the slowest column).
+    regions : bool, optional
+        Count the linear pieces along the data line (exact; the slowest
+        column). Default: only when ``N <= REGIONS_MAX_N``.
     progress : callable, optional
         Called as ``progress(method, done, total)`` after each method.
 
@@ -112,6 +117,8 @@ def compare(
     unknown = [m for m in names if m not in table]
     if unknown:
         raise ParameterError(f"unknown method(s) {unknown}; choose from {sorted(table)}")
+    if regions is None:
+        regions = len(y) <= REGIONS_MAX_N
     rows = []
     for i, name in enumerate(names):
         row: dict[str, Any] = dict.fromkeys(COLUMNS)

@@ -28,10 +28,11 @@ def compare_cmd(
         None, "--params", "-P", min=1, help="Parameter limit for every method."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the projection direction."),
-    regions: bool = typer.Option(
-        True,
+    regions: bool | None = typer.Option(
+        None,
         "--regions/--no-regions",
-        help="Count linear pieces along the data line (exact, slowest column).",
+        help="Count linear pieces along the data line (exact, slowest column). Default: only for N <= 500.",
+        show_default=False,
     ),
     backend: str = typer.Option("auto", "--backend", help="Exact arithmetic backend for verification."),
     rescale: bool = typer.Option(
