@@ -191,7 +191,8 @@ def certify_float64_first_layer(net: Network, X: Any) -> dict[str, Any]:
         bound); ``first_layer_error`` (the largest bound on the first layer's
         float64 error) and ``first_layer_error_bound`` (an exact dyadic above
         it) at ``first_layer_worst`` ``[point, unit]``; ``unstable_points``
-        (up to 10); ``points``; ``checked``; ``gamma``; ``assumptions``.
+        (up to 10); ``points``; ``checked``; ``gamma``; ``assumptions``;
+        ``scope`` (what is certified, in words).
 
     Examples
     --------
@@ -216,6 +217,11 @@ def certify_float64_first_layer(net: Network, X: Any) -> dict[str, Any]:
     worst1 = divmod(w1, err1.shape[1])
     first_err = _dyadic_bound(Fraction(int(err1[worst1]), int(g1[worst1[0]])), up=True)
     cert: dict[str, Any] = {
+        "scope": (
+            "float64 rounding in the first layer, then in the second, moves no point across a "
+            "second-layer breakpoint; whether later layers are exact in float64 is a separate "
+            "property (proofs.float_certify.mantissa_bits_needed, memcap precision)"
+        ),
         "points": int(x.shape[0]),
         "first_layer_error": float(first_err),
         "first_layer_error_bound": str(first_err),

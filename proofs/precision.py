@@ -368,17 +368,31 @@ def price_of_float64(
     *,
     width: int | None = None,
     depth: int | None = None,
+    n_b: int | None = None,
     max_weight_bits: int = 50,
 ) -> dict[str, Any]:
     """Sizes of the construction without and with the weight-bit cap, and their ratios.
 
     Both come from :func:`bounds.upper.construction_sizes`, which states exactly
-    what :func:`proofs.construction.memorize` builds.
+    what :func:`proofs.construction.memorize` builds; ``n_b`` is the code bit
+    count (``None``: the one guaranteed by ``delta``; ``memorize`` reports the
+    one it used). Raises :class:`~proofs.errors.InfeasibleError` when the cap
+    is below one slot's bits.
+
+    Examples
+    --------
+    >>> p = price_of_float64(20000, 8, 10, 0.01, width=32, max_weight_bits=50)
+    >>> p["capped"]["max_bits"] <= 50
+    True
+    >>> sorted(p["ratio"])
+    ['depth', 'max_bits', 'nonzeros', 'params', 'width']
     """
     from bounds.upper import construction_sizes
 
-    plain = construction_sizes(N, d, C, delta, width=width, depth=depth)
-    capped = construction_sizes(N, d, C, delta, width=width, depth=depth, max_weight_bits=max_weight_bits)
+    plain = construction_sizes(N, d, C, delta, width=width, depth=depth, n_b=n_b)
+    capped = construction_sizes(
+        N, d, C, delta, width=width, depth=depth, n_b=n_b, max_weight_bits=max_weight_bits
+    )
     keys = ("width", "depth", "params", "nonzeros", "max_bits")
     ratios = {k: capped[k] / plain[k] for k in keys if plain.get(k)}
     return {"max_weight_bits": max_weight_bits, "plain": plain, "capped": capped, "ratio": ratios}
