@@ -59,7 +59,7 @@ def _bits(arr: np.ndarray) -> int:
         return 0
     if arr.dtype != object:
         return int(np.abs(arr).max()).bit_length()
-    return max(abs(int(v)).bit_length() for v in arr)
+    return max(abs(int(arr.max())), abs(int(arr.min()))).bit_length()
 
 
 def _shrink(arr: np.ndarray) -> tuple[np.ndarray, int]:
@@ -78,71 +78,116 @@ class _Fn:
     """A unit's function on the sorted distinct data values.
 
     Piece ``p`` covers indices ``starts[p]`` up to ``starts[p + 1]`` (exclusive)
-    and there the unit equals ``(A[p] * s + B[p]) / den``.
+    and there the unit equals ``(A[p] * s + B[p]) / den``. ``A`` is ``None`` for
+    a function constant on every piece (most units of a construction).
     """
 
-    __slots__ = ("starts", "A", "B", "den", "abits", "bbits")
+    __slots__ = ("starts", "A", "B", "den", "abits", "bbits", "nonneg")
 
-    def __init__(self, starts: np.ndarray, A: np.ndarray, B: np.ndarray, den: int) -> None:
+    def __init__(
+        self, starts: np.ndarray, A: np.ndarray | None, B: np.ndarray, den: int, nonneg: bool = False
+    ) -> None:
         self.starts = starts
-        self.A, self.abits = _shrink(A)
+        if A is not None and not np.asarray(A != 0).any():
+            A = None
+        self.A: np.ndarray | None = None
+        self.abits = 0
+        if A is not None:
+            self.A, self.abits = _shrink(A)
         self.B, self.bbits = _shrink(B)
         self.den = den
+        self.nonneg = nonneg  # known to be >= 0 at every data value (a ReLU changes nothing)
 
 
-def _combine(
-    terms: list[tuple[int, np.ndarray, int]], extra: np.ndarray | None, extra_bits: int
-) -> np.ndarray:
-    """Sum of ``coef * arr`` over ``terms`` (plus ``extra``), exact, int64 when provably safe."""
-    bound = max([abs(c).bit_length() + b for c, _, b in terms] + [extra_bits])
-    bound += (len(terms) + 1).bit_length()
-    small = bound < _LIMIT and all(a.dtype != object for _, a, _ in terms)
-    small = small and (extra is None or extra.dtype != object)
-    total: np.ndarray | None = None
+def _combine(terms: list[tuple[int, np.ndarray, int]], extra: int, n: int) -> np.ndarray | None:
+    """Sum of ``coef * arr`` over ``terms`` plus the constant ``extra``, piece by piece, exact.
+
+    All arrays are over the same ``n`` pieces (or have length 1 and broadcast).
+    int64 when a bound on the bit lengths proves it safe, else Python ints.
+    """
+    if not terms and not extra:
+        return None
+    small = _bound(terms, extra) < _LIMIT and all(a.dtype != object for _, a, _ in terms)
+    total: Any = None
     for c, arr, _ in terms:
-        part = c * arr if small else c * _obj(arr)
+        arr = arr if small else _obj(arr)
+        part = arr if c == 1 else (-arr if c == -1 else c * arr)
         total = part if total is None else total + part
-    if extra is not None:
-        total = extra if total is None else total + (extra if small else _obj(extra))
-    assert total is not None
+    if extra:
+        total = _full(n, extra) if total is None else total + extra
+    if len(total) != n:
+        total = np.repeat(total, n)
     return total
 
 
-def _signs(A: np.ndarray, B: np.ndarray, S: np.ndarray, D: np.ndarray) -> np.ndarray:
-    """Signs of ``A * S + B * D`` elementwise (exact)."""
-    if A.dtype != object and B.dtype != object and S.dtype != object and D.dtype != object:
-        bound = max(_bits(A) + _bits(S), _bits(B) + _bits(D)) + 1
-        if bound < _LIMIT:
-            return _sign(A * S + B * D)
-    return _sign(_obj(A) * _obj(S) + _obj(B) * _obj(D))
+def _bound(terms: list[tuple[int, np.ndarray, int]], extra: int) -> int:
+    """Bits bounding every partial sum of ``sum(coef * arr) + extra`` (and twice it)."""
+    top = max([abs(c).bit_length() + b for c, _, b in terms] + [abs(extra).bit_length()])
+    return top + (len(terms) + 1).bit_length() + 1
 
 
-def _sign(arr: np.ndarray) -> np.ndarray:
-    if arr.dtype != object:
-        return np.sign(arr).astype(np.int64)
-    return np.array([(x > 0) - (x < 0) for x in arr.tolist()], dtype=np.int64)
+def _combine_jumps(
+    terms: list[tuple[int, np.ndarray, np.ndarray, int]], extra: int, starts: np.ndarray
+) -> np.ndarray | None:
+    """Like :func:`_combine` for arrays over different pieces, through their jumps.
+
+    Each term ``(coef, its starts, arr, bits)`` adds ``coef`` times the change of
+    ``arr`` at each of its piece starts; a cumulative sum over the union
+    ``starts`` gives the values. Work is the total number of pieces, not terms
+    times union pieces.
+    """
+    if not terms:
+        return _full(len(starts), extra) if extra else None
+    small = _bound(_plain(terms), extra) + 1 < _LIMIT and all(a.dtype != object for _, _, a, _ in terms)
+    pos = np.concatenate([np.searchsorted(starts, st) for _, st, _, _ in terms])
+    jumps = []
+    for c, _, arr, _ in terms:
+        arr = arr if small else _obj(arr)
+        d = np.empty(len(arr), dtype=arr.dtype)
+        d[0] = arr[0]
+        d[1:] = arr[1:] - arr[:-1]
+        jumps.append(d if c == 1 else c * d)
+    acc = np.zeros(len(starts), dtype=np.int64 if small else object)
+    np.add.at(acc, pos, np.concatenate(jumps))
+    total = np.cumsum(acc) if small else np.array(list(_accumulate(acc.tolist())), dtype=object)
+    if extra:
+        total = total + extra
+    return total
 
 
-def _merge(starts: np.ndarray, A: np.ndarray, B: np.ndarray, den: int) -> _Fn:
+def _plain(terms: list[tuple[int, np.ndarray, np.ndarray, int]]) -> list[tuple[int, np.ndarray, int]]:
+    return [(c, a, b) for c, _, a, b in terms]
+
+
+def _accumulate(values: list[int]) -> Any:
+    total = 0
+    for v in values:
+        total += v
+        yield total
+
+
+def _merge(
+    starts: np.ndarray, A: np.ndarray | None, B: np.ndarray, den: int, nonneg: bool = False
+) -> _Fn:
     """Join adjacent pieces with equal coefficients; reduce by a common factor."""
-    if len(A) > 1:
-        same = np.asarray((A[1:] == A[:-1]) & (B[1:] == B[:-1]), dtype=bool)
+    if len(B) > 1:
+        same = np.asarray(B[1:] == B[:-1], dtype=bool)
+        if A is not None:
+            same &= np.asarray(A[1:] == A[:-1], dtype=bool)
         if same.any():
             keep = np.concatenate(([True], ~same))
-            starts, A, B = starts[keep], A[keep], B[keep]
+            starts, B = starts[keep], B[keep]
+            A = None if A is None else A[keep]
     if den > 1:
         g = den
         for arr in (A, B):
-            if g == 1:
-                break
-            g = (
-                math.gcd(g, int(np.gcd.reduce(arr)))
-                if arr.dtype != object
-                else math.gcd(g, *arr.tolist())
-            )
+            if g == 1 or arr is None:
+                continue
+            g = math.gcd(g, int(np.gcd.reduce(arr))) if arr.dtype != object else math.gcd(g, *arr.tolist())
         if g > 1:
-            A, B, den = _divide(A, g), _divide(B, g), den // g
-    return _Fn(starts, A, B, den)
+            A = None if A is None else _divide(A, g)
+            B, den = _divide(B, g), den // g
+    return _Fn(starts, A, B, den, nonneg)
 
 
 def _divide(arr: np.ndarray, g: int) -> np.ndarray:
@@ -154,43 +199,42 @@ def _divide(arr: np.ndarray, g: int) -> np.ndarray:
 
 def _affine(layer: AffineLayer, fns: list[_Fn]) -> list[_Fn]:
     """Pre-activations of a layer from its inputs' functions."""
-    rows = layer.rows
-    bounds = np.searchsorted(rows, np.arange(layer.n_out + 1))
+    bounds = np.searchsorted(layer.rows, np.arange(layer.n_out + 1)).tolist()
     cols = layer.cols.tolist()
     nums = [int(v) for v in layer.nums]
+    biases = [int(v) for v in layer.bias]
+    one_piece = np.zeros(1, dtype=np.int64)
     out = []
     for r in range(layer.n_out):
-        lo, hi = int(bounds[r]), int(bounds[r + 1])
-        ins = [(nums[k], fns[cols[k]]) for k in range(lo, hi)]
-        bias = int(layer.bias[r])
+        ins = [(nums[k], fns[cols[k]]) for k in range(bounds[r], bounds[r + 1])]
+        bias = biases[r]
+        if len(ins) == 1 and bias == 0 and ins[0][0] == layer.denom:
+            out.append(ins[0][1])  # a carried unit: the same function
+            continue
+        nonneg = bias >= 0 and all(w > 0 and f.nonneg for w, f in ins)
         den = 1
         for _, f in ins:
             den = den * f.den // math.gcd(den, f.den)
-        if not ins:
-            start = np.zeros(1, dtype=np.int64)
-            out.append(_merge(start, np.zeros(1, dtype=np.int64), _int1(bias), layer.denom))
-            continue
-        starts = ins[0][1].starts
-        picks: list[np.ndarray | None]
-        if any(f.starts is not starts and not np.array_equal(f.starts, starts) for _, f in ins[1:]):
-            starts = np.unique(np.concatenate([f.starts for _, f in ins]))
-            picks = [np.searchsorted(f.starts, starts, side="right") - 1 for _, f in ins]
+        many = [f.starts for _, f in ins if len(f.starts) > 1]
+        starts = many[0] if many else one_piece
+        n = len(starts)
+        if any(st is not starts and not np.array_equal(st, starts) for st in many[1:]):
+            starts = np.unique(np.concatenate(many))
+            n = len(starts)
+            terms = [(w * (den // f.den), f) for w, f in ins]
+            A = _combine_jumps([(c, f.starts, f.A, f.abits) for c, f in terms if f.A is not None], 0, starts)
+            B = _combine_jumps([(c, f.starts, f.B, f.bbits) for c, f in terms], bias * den, starts)
         else:
-            picks = [None for _ in ins]
-        a_terms, b_terms = [], []
-        for (w, f), pick in zip(ins, picks, strict=True):
-            c = w * (den // f.den)
-            a_terms.append((c, f.A if pick is None else f.A[pick], f.abits))
-            b_terms.append((c, f.B if pick is None else f.B[pick], f.bbits))
-        bconst = bias * den
-        A = _combine(a_terms, None, 0)
-        B = _combine(b_terms, _full(len(starts), bconst), abs(bconst).bit_length())
-        out.append(_merge(starts, A, B, den * layer.denom))
+            a_terms, b_terms = [], []
+            for w, f in ins:
+                c = w * (den // f.den)
+                if f.A is not None:
+                    a_terms.append((c, f.A, f.abits))
+                b_terms.append((c, f.B, f.bbits))
+            A = _combine(a_terms, 0, n)
+            B = _combine(b_terms, bias * den, n)
+        out.append(_merge(starts, A, _full(n, 0) if B is None else B, den * layer.denom, nonneg))
     return out
-
-
-def _int1(value: int) -> np.ndarray:
-    return _full(1, value)
 
 
 def _full(n: int, value: int) -> np.ndarray:
@@ -234,74 +278,71 @@ def exact_rows(X: Any) -> ExactInputs:
 
 
 class _Line:
-    """The sorted distinct values of ``s`` on the data: value ``k`` is ``S[k] / D[k]``.
+    """The sorted distinct values of ``s`` on the data: value ``k`` is ``S[k] / D``.
 
-    Held either as arrays ``S``, ``D`` (int64 or Python ints), or, on the fast
-    path, as base ``2**31`` digits of ``S`` (least significant first) over one
-    common denominator.
+    ``S`` is strictly increasing (int64 or Python ints) and ``D > 0`` is one
+    common denominator, so a ReLU's sign change on a piece is found by one
+    exact threshold and a binary search (:meth:`relu`).
     """
 
-    def __init__(
-        self, K: int, S: np.ndarray | None, D: np.ndarray | None, digits: np.ndarray | None, den: int
-    ):
-        self.K, self._S, self._D, self._digits, self._den = K, S, D, digits, den
-
-    def at(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Exact ``(S, D)`` at the given sorted positions."""
-        if self._digits is None:
-            assert self._S is not None and self._D is not None
-            return self._S[idx], self._D[idx]
-        rows = self._digits[idx]
-        S = _full(len(idx), 0).astype(object)
-        for j in range(rows.shape[1]):
-            S = S + (rows[:, j].astype(object) << (_DIGIT * j))
-        return S, _full(len(idx), self._den)
+    def __init__(self, S: np.ndarray, D: int) -> None:
+        self.S, self.D, self.K = S, D, len(S)
 
     def relu(self, fn: _Fn) -> _Fn:
-        """``ReLU`` of a unit's pre-activation, splitting pieces where the sign changes."""
-        starts, A, B = fn.starts, fn.A, fn.B
-        ends = np.append(starts[1:], self.K) - 1
-        lo_sign = _sign(B)
-        hi_sign = lo_sign.copy()
-        slope = np.flatnonzero(A != 0)
-        if len(slope):
-            a, b = A[slope], B[slope]
-            lo_sign[slope] = _signs(a, b, *self.at(starts[slope]))
-            hi_sign[slope] = _signs(a, b, *self.at(ends[slope]))
-        split = np.flatnonzero(lo_sign * hi_sign < 0)
-        if len(split):
-            cut = self._bisect(A[split], B[split], starts[split], ends[split], hi_sign[split])
-            starts = np.insert(starts, split + 1, cut)
-            rep = np.ones(len(A), dtype=np.int64)
-            rep[split] = 2
-            A, B = np.repeat(A, rep), np.repeat(B, rep)
-            lo_sign = np.repeat(lo_sign, rep)
-            hi_sign = np.repeat(hi_sign, rep)
-            first = np.cumsum(rep) - rep  # the left half keeps lo's sign, the right half hi's
-            lo_sign[first[split] + 1] = hi_sign[first[split] + 1]
-            hi_sign[first[split]] = lo_sign[first[split]]
-        off = ~((lo_sign > 0) | (hi_sign > 0))
-        if off.any():
-            A, B = A.copy(), B.copy()
-            A[off] = 0
-            B[off] = 0
-        return _merge(starts, A, B, fn.den)
+        """``ReLU`` of a unit's pre-activation, splitting pieces where the sign changes.
 
-    def _bisect(
-        self, A: np.ndarray, B: np.ndarray, lo: np.ndarray, hi: np.ndarray, hi_sign: np.ndarray
-    ) -> np.ndarray:
-        """First index in ``(lo, hi]`` whose sign is ``hi_sign`` (signs are monotone there)."""
-        lo, hi = lo.copy(), hi.copy()
-        while True:
-            open_ = np.flatnonzero(hi - lo > 1)
-            if not len(open_):
-                return hi
-            mid = (lo[open_] + hi[open_]) // 2
-            sg = _signs(A[open_], B[open_], *self.at(mid))
-            same = (sg == hi_sign[open_]) | (sg == 0)
-            # at a zero both sides agree, so it may go either way; keep it on the high side
-            hi[open_[same]] = mid[same]
-            lo[open_[~same]] = mid[~same]
+        On a piece with ``A > 0`` the value ``(A S + B D) / den`` is positive
+        exactly for ``S > floor(-B D / A)``; with ``A < 0`` exactly for
+        ``S < ceil(-B D / A)``. Both are integer thresholds on the sorted ``S``.
+        """
+        if fn.nonneg:
+            return fn
+        starts, A, B = fn.starts, fn.A, fn.B
+        n = len(B)
+        ends = np.append(starts[1:], self.K)  # exclusive
+        left_on = np.asarray(B > 0, dtype=bool)  # constant pieces: B's sign decides
+        right_on = left_on.copy()
+        cut = ends.copy()  # the left part is [start, cut), the right part [cut, end)
+        sloped = np.flatnonzero(A != 0) if A is not None else np.zeros(0, dtype=np.int64)
+        if A is not None and len(sloped):
+            a, b = _obj(A[sloped]), _obj(B[sloped])
+            num = -b * self.D
+            up = np.asarray(a > 0, dtype=bool)
+            thr = np.where(up, num // a, -((-num) // a))
+            pos = np.empty(len(sloped), dtype=np.int64)
+            if up.any():
+                pos[up] = np.searchsorted(self.S, _fit(thr[up], self.S), side="right")
+            if (~up).any():
+                pos[~up] = np.searchsorted(self.S, _fit(thr[~up], self.S), side="left")
+            cut[sloped] = np.clip(pos, starts[sloped], ends[sloped])
+            left_on[sloped], right_on[sloped] = ~up, up
+        split = np.flatnonzero((cut > starts) & (cut < ends))
+        # unsplit pieces are all left part (cut == end) or all right part (cut == start)
+        on = np.where(cut >= ends, left_on, right_on)
+        if len(split):
+            starts = np.insert(starts, split + 1, cut[split])
+            rep = np.ones(n, dtype=np.int64)
+            rep[split] = 2
+            B, on = np.repeat(B, rep), np.repeat(on, rep)
+            A = None if A is None else np.repeat(A, rep)
+            first = np.cumsum(rep) - rep
+            on[first[split]] = left_on[split]
+            on[first[split] + 1] = right_on[split]
+        if not on.all():
+            B = B.copy()
+            B[~on] = 0
+            if A is not None:
+                A = A.copy()
+                A[~on] = 0
+        return _merge(starts, A, B, fn.den, True)
+
+
+def _fit(thr: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """Thresholds in the dtype of ``S`` for searchsorted (clamped, which keeps every comparison)."""
+    if S.dtype == object:
+        return thr
+    lo, hi = int(S[0]) - 1 if len(S) else 0, int(S[-1]) + 1 if len(S) else 0
+    return np.array([min(max(int(t), lo), hi) for t in thr], dtype=np.int64)
 
 
 _DIGIT = 31
@@ -414,29 +455,6 @@ def _first_layer(net: Network) -> tuple[list[int], int, int]:
     return w, int(first.bias[0]), first.denom
 
 
-def _sort_exact(S: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Order of the rationals ``S / D`` and, per sorted position, a distinct-value id."""
-    if S.dtype == object or D.dtype == object:
-        try:
-            approx = np.array([int(a) / int(b) for a, b in zip(S, D, strict=True)])
-        except OverflowError:  # beyond float range: the exact sort below takes over
-            approx = np.zeros(len(S))
-    else:
-        approx = S / D
-    order = np.argsort(approx, kind="stable")
-    s, d = S[order], D[order]
-    diff = _signs(s[1:], -s[:-1], d[:-1], d[1:]) if len(s) > 1 else np.zeros(0, dtype=np.int64)
-    if (diff < 0).any():  # float keys tied or misordered: sort by exact keys
-        from fractions import Fraction
-
-        keys = [Fraction(int(a), int(b)) for a, b in zip(S, D, strict=True)]
-        order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
-        s, d = S[order], D[order]
-        diff = _signs(s[1:], -s[:-1], d[:-1], d[1:])
-    new = np.concatenate(([True], diff > 0))
-    return order, np.cumsum(new) - 1
-
-
 def _line(net: Network, inputs: ExactInputs) -> tuple[_Line, np.ndarray, np.ndarray]:
     """The line of distinct sorted ``s`` values, the sorting order, and each sorted point's value id."""
     w, b, q = _first_layer(net)
@@ -444,25 +462,36 @@ def _line(net: Network, inputs: ExactInputs) -> tuple[_Line, np.ndarray, np.ndar
     if fast is not None:
         digits, den = fast
         order, ids = _sorted_digits(digits)
-        firsts = order[np.flatnonzero(np.concatenate(([True], np.diff(ids) > 0)))]
-        return _Line(len(firsts), None, None, digits[firsts], den), order, ids
+        rows = digits[order[np.flatnonzero(np.concatenate(([True], np.diff(ids) > 0)))]]
+        if (rows[:, 2:] == 0).all() and (rows[:, 1] < (1 << (_LIMIT - 1 - _DIGIT))).all():
+            S = rows[:, 0] + (rows[:, 1] << _DIGIT)
+        else:
+            S = np.zeros(len(rows), dtype=object)
+            for j in range(rows.shape[1]):
+                S = S + (rows[:, j].astype(object) << (_DIGIT * j))
+        return _Line(S, den), order, ids
     S_all, D_all = line_values(net, inputs)
-    order, ids = _sort_exact(S_all, D_all)
-    firsts = order[np.flatnonzero(np.concatenate(([True], np.diff(ids) > 0)))]
-    return _Line(len(firsts), S_all[firsts], D_all[firsts], None, 1), order, ids
+    den = math.lcm(*{int(v) for v in D_all})
+    S_all = _obj(S_all) * np.array([den // int(v) for v in D_all], dtype=object)
+    order = np.argsort(S_all, kind="stable")
+    s_sorted = S_all[order]
+    new = np.concatenate(([True], np.asarray(s_sorted[1:] != s_sorted[:-1], dtype=bool)))
+    return _Line(_shrink(s_sorted[new])[0], den), order, np.cumsum(new) - 1
 
 
 def _outputs(line: _Line, f: _Fn) -> tuple[np.ndarray, np.ndarray]:
     """A unit's exact values ``num / den`` at every distinct line value."""
     piece = np.repeat(np.arange(len(f.starts)), np.diff(np.append(f.starts, line.K)))
-    A, B = f.A[piece], f.B[piece]
+    B = f.B[piece]
     num, den = B, _full(line.K, f.den)
+    if f.A is None:
+        return num, den
+    A = f.A[piece]
     moving = np.flatnonzero(A != 0)
     if len(moving):
-        S, D = line.at(moving)
         num, den = _obj(num).copy(), _obj(den).copy()
-        num[moving] = _obj(A[moving]) * _obj(S) + _obj(B[moving]) * _obj(D)
-        den[moving] = _obj(D) * f.den
+        num[moving] = _obj(A[moving]) * _obj(line.S[moving]) + _obj(B[moving]) * line.D
+        den[moving] = line.D * f.den
     return num, den
 
 
