@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import proofs.backends as backends
 from proofs.backends import BACKENDS, applies, available_backends, check_int64, choose_backend, evaluate
+from proofs.backends import flint_matrices as flint_mod
 from proofs.backends import int64 as int64_mod
 from proofs.backends import sparse as sparse_mod
 from proofs.backends.magnitude import INT64_MAX, pareto_frontier
@@ -220,14 +221,15 @@ def test_int64_denominators_count() -> None:
 
 # -- sparse layers, blocks, power-of-two reduction ------------------------------------
 @pytest.mark.parametrize("name", ALL)
-def test_wide_sparse_layer_in_small_blocks(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wide_layers_in_small_blocks(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sparse_mod, "_BLOCK", 7)
+    monkeypatch.setattr(flint_mod, "_ROWS", 5)
     rng = np.random.default_rng(0)
     trip = [(int(r), int(c), int(v)) for r, c, v in zip(rng.integers(0, 40, 30), rng.integers(0, 50, 30),
                                                         rng.integers(-(2**20), 2**20, 30), strict=True)]
     hidden = AffineLayer.from_triplets(40, 50, trip, [0] * 39 + [3], denom=8)
     out_layer = AffineLayer.from_triplets(1, 40, [(0, i, 2**90 + i) for i in range(0, 40, 3)], [-1], 5)
-    assert not sparse_mod.is_dense(hidden)
+    assert not sparse_mod.is_dense(hidden) and sparse_mod.is_dense(out_layer)
     net = Network([hidden, out_layer])
     x = rng.uniform(-1, 1, size=(23, 50)).tolist()
     out = run(net, x, name)

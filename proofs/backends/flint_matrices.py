@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["available", "missing", "evaluate"]
 
+_ROWS = 2048  # rows of the batch per fmpz_mat product
+
 
 def available() -> bool:
     return flint is not None
@@ -39,9 +41,11 @@ def _product(a: np.ndarray, den: np.ndarray, layer: AffineLayer) -> np.ndarray:
     plan = plan_layer(layer, flint.fmpz)
     if not is_dense(layer):
         return affine(a, den, plan)
-    prod = flint.fmpz_mat(augment(a, den).tolist()) * flint.fmpz_mat(plan.dense_t().tolist())
+    weight_t = flint.fmpz_mat(plan.dense_t().tolist())
     out = np.empty((a.shape[0], layer.n_out), dtype=object)
-    out[:, :] = prod.tolist()
+    for s in range(0, a.shape[0], _ROWS):  # blocks of rows bound the memory of the copies
+        block = augment(a[s : s + _ROWS], den[s : s + _ROWS])
+        out[s : s + _ROWS, :] = (flint.fmpz_mat(block.tolist()) * weight_t).tolist()
     return out
 
 
