@@ -29,6 +29,16 @@ class ExactInputs:
     nums: np.ndarray
     dens: np.ndarray
 
+    def __post_init__(self) -> None:
+        if self.nums.ndim != 2 or self.dens.shape != (self.nums.shape[0],):
+            raise DataError(
+                "numerators must be (N, d) and denominators (N,), "
+                f"got {self.nums.shape} and {self.dens.shape}"
+            )
+        bad = [i for i, q in enumerate(self.dens.tolist()) if int(q) <= 0]
+        if bad:
+            raise DataError(f"denominators must be positive; rows {bad[:10]} are not")
+
     @property
     def shape(self) -> tuple[int, int]:
         return (int(self.nums.shape[0]), int(self.nums.shape[1]))

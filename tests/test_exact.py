@@ -94,3 +94,10 @@ def test_outputs_match_and_compare() -> None:
     two = ExactOutputs(np.zeros((1, 2), dtype=np.int64), np.ones(1, dtype=np.int64), "x")
     with pytest.raises(DataError, match="needs one output, the network has 2"):
         two.matches([0])
+
+
+def test_exact_inputs_validate_their_arrays() -> None:
+    with pytest.raises(DataError, match=r"denominators must be positive; rows \[1\]"):
+        ExactInputs(np.array([[1], [2]]), np.array([1, 0]))
+    with pytest.raises(DataError, match=r"got \(2, 1\) and \(3,\)"):
+        ExactInputs(np.array([[1], [2]]), np.array([1, 1, 1]))
