@@ -443,18 +443,12 @@ def _max_slots_for_bits(k: int, n_b: int, n_c: int, label_min: int, bits: int | 
     return m
 
 
-def _slot_candidates(N: int, lanes: int, steps: int, w: int, hi: int) -> list[int]:
-    """Slots to try: 1..400, a geometric grid beyond, and both integers next to the
-    minimizer ``sqrt(N / (lanes steps w))`` of ``N / (lanes m steps) + m w``."""
-    top = max(1, min(hi, -(-N // lanes)))
-    cands = set(range(1, min(top, 400) + 1))
-    x = 400.0
-    while x < top:
-        cands.add(int(x))
-        x *= 1.05
-    star = math.sqrt(N / (lanes * steps * w))
-    cands.update({top, math.floor(star), math.ceil(star)})
-    return sorted(c for c in cands if 1 <= c <= top)
+def _slot_candidates(top: int, star: float) -> list[int]:
+    """Slots to try: 1, 2, 3, the largest allowed, and every integer in
+    ``[star / 2 - 2, 2 star + 3]`` around the continuous optimum ``star``."""
+    top = max(1, top)
+    lo, hi = max(1, int(star / 2) - 2), min(top, int(2 * star) + 3)
+    return sorted(c for c in {1, 2, 3, top, *range(lo, hi + 1)} if c <= top)
 
 
 def _lane_candidates(top: int, extra: int) -> list[int]:
@@ -479,7 +473,9 @@ def _fixed_width(
             continue
         for lanes in _lane_candidates(max(1, (W - 2) // 5), (W - 2) // lane_units(k)):
             steps = max(1, (W - 1 - lanes) // 2)
-            for m in _slot_candidates(N, lanes, steps, kb + kc, m_hi):
+            top = min(m_hi, -(-N // lanes))
+            # minimizer of N / (lanes m steps) + m w, the depth without ceilings
+            for m in _slot_candidates(top, math.sqrt(N / (lanes * steps * (kb + kc)))):
                 lay = Layout(N, d, n_b, n_c, k, lanes, steps, m, label_min)
                 if 2 <= lay.groups <= steps + 1:
                     lay = Layout(N, d, n_b, n_c, k, lanes, lay.groups - 1, m, label_min)
@@ -507,7 +503,9 @@ def _fixed_depth(
         for lanes in _lane_candidates(N, 1):
             if best is not None and 5 * lanes > best.width:
                 break
-            for m in _slot_candidates(N, lanes, 1, w, m_hi):
+            top = min(m_hi, -(-N // lanes))
+            # maximizer of m (L - m w), the room for selection steps times slots
+            for m in _slot_candidates(top, (L - kc - 3) / (2 * w)):
                 lay = Layout(N, d, n_b, n_c, k, lanes, 1, m, label_min)
                 if lay.groups > 1:
                     room = L - 1 - lay.extraction_depth

@@ -53,9 +53,8 @@ from proofs.gadgets import (
     digit,
     equality_test,
     product_with_bit,
-    step,
 )
-from proofs.network import AffineLayer, Network
+from proofs.network import AffineLayer, Network, int_array
 
 __all__ = [
     "Construction",
@@ -215,14 +214,15 @@ def projection(
     N, d = X.shape
     rng = np.random.default_rng(seed)
     gamma_sq = None if delta is None else Fraction(delta) ** 2 / (N**4 * d)
-    absX = np.abs(X)
     gam = d * _U / (1 - d * _U)
+    # sum_j |x_j v_j| <= ||x|| ||v||; the float row norms are within a factor 1 + 2 gam
+    row_norm = math.sqrt(float(np.einsum("ij,ij->i", X, X).max()) * (1 + 4 * gam))
     last: tuple[int, int] = (0, 1)
     for draw in range(1, max_draws + 1):
         v_num = _direction(rng, d)
         v = v_num.astype(np.float64) * 2.0**-V_BITS
         p = X @ v
-        bound = float((absX @ np.abs(v)).max())
+        bound = row_norm * math.sqrt(float(v @ v) * (1 + 4 * gam))
         err = 2.0 * gam * bound * (1 + 4 * d * _U) + 2.0**-1000
         order, best = _exact_order(X, p, err, v_num)
         if order is None:
@@ -246,40 +246,91 @@ def projection(
 
 
 # -- lemma 2: integer codes ----------------------------------------------------------
+_LIMB = 17  # limb bits: 64 products of a 17-bit limb and a 30-bit v_num sum exactly in float64
+_CHUNK = 1 << 13
+
+
+def _fixed_point_floor(X: np.ndarray, v_num: np.ndarray, e: int) -> np.ndarray | None:
+    """``floor(y_i)`` with ``|y_i - 2**e <v, x_i>| <= 1/2``, from exact integer sums in float64.
+
+    Each ``x`` is truncated to ``F`` fractional bits (error below ``sqrt(d) 2**-F``
+    after the dot product, at most ``2**-(e+1)`` by the choice of ``F``), split
+    into signed limbs of 17 bits; every limb-times-``v_num`` dot product is an
+    integer below ``2**53`` in magnitude, hence exact in float64 in any order.
+    Returns ``None`` when ``F`` would exceed 62 bits.
+    """
+    d = X.shape[1]
+    F = e + 1 + math.ceil(math.log2(d) / 2)
+    if F > 62:
+        return None
+    limbs = -(-(F + 1) // _LIMB)
+    sh = F + V_BITS - e  # y = T / 2**sh with T = sum_l S_l 2**(17 l)
+    vf = v_num.astype(np.float64)
+    out = np.empty(X.shape[0], dtype=np.int64)
+    mask = (1 << _LIMB) - 1
+    for lo in range(0, X.shape[0], _CHUNK):
+        xi = np.floor(X[lo : lo + _CHUNK] * 2.0**F).astype(np.int64)  # exact, |xi| <= 2**F
+        whole = np.zeros(len(xi), dtype=np.int64)
+        rest = np.zeros(len(xi), dtype=np.int64)
+        for li in range(limbs):
+            # signed limbs: the low ones in [0, 2**17), the top one carries the sign
+            limb = (xi & mask) if li < limbs - 1 else xi
+            xi = xi >> _LIMB
+            S = (limb.astype(np.float64) @ vf).astype(np.int64)
+            pos = _LIMB * li
+            if pos >= sh:
+                whole += S << (pos - sh)
+            else:
+                q, r = np.divmod(S, np.int64(1) << (sh - pos))
+                whole += q
+                rest += r << pos
+        out[lo : lo + len(whole)] = whole + np.floor_divide(rest, np.int64(1) << sh)
+    return out
+
+
 def integer_codes(X: np.ndarray, pr: Projection) -> tuple[int, int, np.ndarray]:
     """Lemma 2: scale exponent ``e``, code bits ``n_b``, and the codes in sorted order.
 
     ``s(x) = 2**e (<v, x> + 1) + 2`` with ``2**e gap >= 4``; the code of each
-    point satisfies ``s - 3/2 <= c <= s + 1/2`` and ``1 <= c < 2**n_b``.
-    Codes come from floats when the proven float error of ``2**e <v, x>`` is at
-    most ``1/2``, otherwise from exact integers.
+    point is ``floor(y) + 2**e + 2`` for some ``y`` within ``1/2`` of
+    ``2**e <v, x>``, so ``s - 3/2 <= c <= s + 1/2`` and ``1 <= c < 2**n_b``.
+    ``y`` is the float projection when its proven error is small enough, else
+    an exact fixed-point sum (:func:`_fixed_point_floor`), else exact integers.
 
     >>> import numpy as np
     >>> X = np.array([[0.5, 0.5], [-0.5, 0.0], [0.0, 0.25]])
     >>> e, n_b, codes = integer_codes(X, projection(X))
-    >>> bool(np.all(np.diff(codes) >= 4)), int(codes.max()) < 2**n_b
+    >>> bool(np.all(np.diff(codes) >= 2)), int(codes.max()) < 2**n_b
     (True, True)
     """
     e, n_b = code_bits_for_gap(pr.gap)
-    scale = 2.0**e
-    if scale * pr.err <= 0.5 and e <= 60:
-        raw = np.floor(pr.p[pr.order] * scale).astype(np.int64)
-        codes = raw + (1 << e) + 2
+    if n_b > 62:
+        raise DataError(f"the projected gap {float(pr.gap):.3g} needs codes of {n_b} bits (> 62)")
+    fixed = None
+    if (2.0**e) * pr.err <= 0.5:
+        fixed = np.floor(pr.p[pr.order] * 2.0**e).astype(np.int64)
     else:
-        vals = _exact_projection(X, pr.order.tolist(), pr.v_num)
-        codes_l = [math.floor(val * (1 << e)) + (1 << e) + 2 for val in vals]
-        if max(codes_l) >= 1 << 62:
-            raise DataError(f"the projected gap {float(pr.gap):.3g} needs codes of {n_b} bits (> 62)")
-        codes = np.array(codes_l, dtype=np.int64)
-    if codes.min() < 1 or codes.max() >= 1 << n_b or np.any(np.diff(codes) < 3):
+        fixed = _fixed_point_floor(X, pr.v_num, e)
+        fixed = None if fixed is None else fixed[pr.order]
+    if fixed is None:
+        vals = []
+        for lo in range(0, len(pr.order), _CHUNK):
+            vals += _exact_projection(X, pr.order[lo : lo + _CHUNK].tolist(), pr.v_num)
+        fixed = np.array([math.floor(val * (1 << e)) for val in vals], dtype=np.int64)
+    codes = fixed + (1 << e) + 2
+    if codes.min() < 1 or codes.max() >= 1 << n_b:
         raise DataError("points must lie in the closed unit ball; load the data with rescale=True")
+    assert np.all(np.diff(codes) >= 2), "codes of neighbours must differ by at least 2"
     return e, n_b, codes
 
 
 # -- lemma 3: packed lane numbers ------------------------------------------------------
 def _field_bits(values: np.ndarray, nbits: int) -> np.ndarray:
-    shifts = np.arange(nbits - 1, -1, -1, dtype=np.uint64)
-    return ((values.astype(np.uint64)[:, None] >> shifts) & np.uint64(1)).astype(np.uint8)
+    """Bits of non-negative int64 values, most significant first, one uint8 column per bit."""
+    out = np.empty((len(values), nbits), dtype=np.uint8)
+    for j in range(nbits):
+        out[:, j] = (values >> (nbits - 1 - j)) & 1
+    return out
 
 
 def pack_lanes(codes: np.ndarray, labels: np.ndarray, lay: Layout) -> list[list[int]]:
@@ -320,30 +371,62 @@ def selection(
 
     ``thresholds[g - 1]`` separates group ``g - 1`` from group ``g``. Lane ``l``
     is ``P[0][l] + sum_g (P[g][l] - P[g-1][l]) [s >= t_g]``; the steps are shared
-    by all lanes, ``lay.steps`` per layer. Returns the layers, the form of ``s``
-    and the lane forms over the last layer (constants if there is none).
+    by all lanes, ``lay.steps`` per layer. Layer ``a`` holds ``s`` (unit 0), the
+    lane sums so far (units ``1..lanes``, from layer 1 on) and its steps
+    (:func:`proofs.gadgets.step`, built here directly as arrays). Returns the
+    layers, the form of ``s`` and the lane forms over the last layer.
     """
-    s_form = Lin({0: 1})
-    lanes = [Lin({}, P[0][ln]) for ln in range(lay.lanes)]
+    lanes_n, D1 = lay.lanes, lay.selection_depth
     layers: list[AffineLayer] = []
     n_in = 1
-    D1 = lay.selection_depth
+    prev_steps: list[int] = []  # groups whose steps the previous layer holds
+    prev_base = 0  # index of the previous layer's first step unit
     for a in range(D1):
-        b = LayerBuilder()
-        new_s = carry(b, s_form)
-        new_lanes = [carry(b, f) for f in lanes] if a >= 1 else [Lin() for _ in lanes]
         lo = a * lay.steps + 1
-        for g in range(lo, lo + lay.selection_steps(a)):
-            st = step(b, s_form, thresholds[g - 1])
-            for ln in range(lay.lanes):
-                new_lanes[ln] = new_lanes[ln] + (P[g][ln] - P[g - 1][ln]) * st
-        if a == 0:
-            new_lanes = [f + P[0][ln] for ln, f in enumerate(new_lanes)]
-        layers.append(b.build(n_in))
-        n_in, s_form, lanes = b.size, new_s, new_lanes
+        groups = list(range(lo, lo + lay.selection_steps(a)))
+        n_acc = lanes_n if a >= 1 else 0
+        rows: list[int] = [0]
+        cols: list[int] = [0]
+        nums: list[int] = [1]
+        bias: list[int] = [0]
+        for ln in range(n_acc):
+            r = 1 + ln
+            if a >= 2:
+                rows.append(r)
+                cols.append(1 + ln)
+                nums.append(1)
+            for idx, g in enumerate(prev_steps):
+                c = P[g][ln] - P[g - 1][ln]
+                rows += [r, r]
+                cols += [prev_base + 2 * idx, prev_base + 2 * idx + 1]
+                nums += [c, -c]
+            bias.append(P[0][ln] if a == 1 else 0)
+        base = 1 + n_acc
+        for idx, g in enumerate(groups):
+            t = thresholds[g - 1]
+            rows += [base + 2 * idx, base + 2 * idx + 1]
+            cols += [0, 0]
+            nums += [1, 1]
+            bias += [1 - t, -t]
+        n_out = base + 2 * len(groups)
+        layers.append(
+            AffineLayer(n_out, n_in, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
+                        int_array(nums), int_array(bias), 1)
+        )
+        n_in, prev_steps, prev_base = n_out, groups, base
         if progress:
             progress("select", a + 1, D1)
-    return layers, s_form, lanes
+    if D1 == 0:
+        return layers, Lin({0: 1}), [Lin({}, P[0][ln]) for ln in range(lanes_n)]
+    forms = []
+    for ln in range(lanes_n):
+        terms = {1 + ln: 1} if D1 >= 2 else {}
+        for idx, g in enumerate(prev_steps):
+            c = P[g][ln] - P[g - 1][ln]
+            terms[prev_base + 2 * idx] = c
+            terms[prev_base + 2 * idx + 1] = -c
+        forms.append(Lin(terms, P[0][ln] if D1 == 1 else 0))
+    return layers, Lin({0: 1}), forms
 
 
 # -- lemma 5: extraction lanes ---------------------------------------------------------
@@ -556,9 +639,40 @@ def memorize(
         "times": times,
     }
     net = Network(net_layers, meta=report)
-    report["built"] = net.sizes()
+    report["built"] = _sizes(net)
     report["first_layer_bits"] = max(abs(v).bit_length() for v in net.layers[0].integers())
     return Construction(net, report)
+
+
+_POW2 = np.array([1 << i for i in range(63)], dtype=np.int64)
+
+
+def _bit_lengths(values: np.ndarray) -> np.ndarray:
+    """``bit_length(|v|)`` of every integer, vectorized for int64 arrays."""
+    if values.dtype != object:
+        return np.searchsorted(_POW2, np.abs(values), side="right")
+    return np.array([abs(int(v)).bit_length() for v in values], dtype=np.int64)
+
+
+def _sizes(net: Network) -> dict[str, Any]:
+    """``net.sizes()``, computed with arrays (same values, much faster on big networks)."""
+    max_bits = total = 0
+    for layer in net.layers:
+        wb, bb = _bit_lengths(layer.nums), _bit_lengths(layer.bias)
+        max_bits = max(max_bits, int(wb.max(initial=0)), int(bb.max(initial=0)), layer.denom.bit_length())
+        total += int(wb.sum()) + len(wb) + int(bb[bb > 0].sum()) + int((bb > 0).sum())
+        total += layer.denom.bit_length()
+    return {
+        "input_dim": net.input_dim,
+        "output_dim": net.output_dim,
+        "depth": net.depth,
+        "width": net.width,
+        "widths": net.widths,
+        "params": net.params,
+        "nonzeros": net.nonzeros,
+        "max_bits": max_bits,
+        "total_bits": total,
+    }
 
 
 def _assemble(

@@ -29,9 +29,9 @@ A step at ``t = 3`` on a scalar input, evaluated exactly:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import numpy as np
 
-from proofs.network import AffineLayer
+from proofs.network import AffineLayer, int_array
 
 __all__ = [
     "Lin",
@@ -99,10 +99,18 @@ class LayerBuilder:
     def build(self, n_in: int, denom: int = 1, relu: bool = True) -> AffineLayer:
         """The affine layer (``relu`` is documentation only: the network applies it)."""
         del relu
-        trip: Iterable[tuple[int, int, int]] = (
-            (r, c, v) for r, (terms, _) in enumerate(self._rows) for c, v in terms.items()
+        rows: list[int] = []
+        cols: list[int] = []
+        nums: list[int] = []
+        for r, (terms, _) in enumerate(self._rows):
+            for c in sorted(terms):
+                rows.append(r)
+                cols.append(c)
+                nums.append(terms[c])
+        return AffineLayer(
+            len(self._rows), n_in, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
+            int_array(nums), int_array([b for _, b in self._rows]), denom,
         )
-        return AffineLayer.from_triplets(len(self._rows), n_in, trip, [b for _, b in self._rows], denom)
 
 
 def carry(layer: LayerBuilder, x: Lin) -> Lin:
