@@ -150,12 +150,13 @@ def precision_cmd(
     """Run NET in float64 and float32 on DATA and count the labels that survive.
 
     Every point's float output is compared with its label (rounded to the
-    nearest integer, and exactly) and with the exact output (largest error);
-    the first points are also compared layer by layer, to find where the float
-    run first departs from the exact one, and at which layers the float run
-    itself rounds (its output differs from the exact image of its own float
-    input). This measures; it never certifies,
-    except the first-layer certificate of --certify, which is exact.
+    nearest integer, and exactly) and with the exact output (largest error).
+    The first points are also compared layer by layer: where the float run
+    first departs from the exact one, and at which layers it rounds on its
+    own (its output differs from the exact image of its own float input).
+    This measures and never certifies, except --certify: an exact
+    certificate that float64 rounding in the first layer moves no point
+    across a step.
     """
     from proofs.data import load_dataset
     from proofs.io import load_network
