@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -120,6 +119,7 @@ def test_memorize_bad_input_writes_nothing(
         (["memorize", "d.npz", "--width", "2", "-o", "n.txt"], 2, ".npz or .json"),
         (["memorize", "d.npz", "--width", "2", "-o", "n.json", "--cert", "n.json"], 2, "same file"),
         (["memorize", "d.npz", "--width", "2"], 2, "Missing option '--out'"),
+        (["memorize", "d.npz", "--width", "1", "-o", "n.npz", "--cert", "c.json"], 3, "least width"),
     ]
     for argv, status, words in cases:
         code, _, err = _run(capsys, *argv)
@@ -128,13 +128,7 @@ def test_memorize_bad_input_writes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-needs_construction = pytest.mark.skipif(
-    importlib.util.find_spec("proofs.construction") is None, reason="proofs.construction is not present"
-)
-
-
-@needs_construction
-@pytest.mark.parametrize("width", [1, 3, 8])
+@pytest.mark.parametrize("width", [5, 8, 13])
 def test_memorize_then_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str], width: int) -> None:
     save_dataset(make_dataset(60, 3, 3, 0.05, seed=width), tmp_path / "d.npz")
     net, cert = tmp_path / "n.npz", tmp_path / "c.json"
@@ -163,7 +157,6 @@ def test_memorize_then_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0 and "regime" in out
 
 
-@needs_construction
 def test_demo_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(capsys, "demo", "--out-dir", str(tmp_path / "demo"), "--json")
     assert code == 0, err

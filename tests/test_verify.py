@@ -187,3 +187,86 @@ def test_check_labels_accepts_integral_floats_and_objects() -> None:
     assert check_labels(np.array([Fraction(4, 2)], dtype=object)).tolist() == [2]
     with pytest.raises(DataError, match="label 0"):
         check_labels(np.array([Fraction(1, 2)], dtype=object))
+
+
+# -- memorize, then verify exactly ---------------------------------------------------------
+def _memorize_and_check(X: np.ndarray, y: np.ndarray, width: int, reference: bool = False) -> None:
+    from proofs.construction import memorize
+
+    net = memorize(X, y, width=width).network
+    assert net.width <= width
+    result = verify(net, X, y)
+    assert result.memorized, result.summary()
+    assert (result.checked, result.matched) == (len(y), len(y))
+    if reference:
+        assert evaluate(net, X, backend="python").same_as(evaluate(net, X, backend="scalar"))
+
+
+@FAST
+@given(
+    n=st.integers(2, 120),
+    d=st.integers(1, 8),
+    width=st.integers(5, 64),
+    classes=st.integers(2, 12),
+    shift=st.integers(-50, 50),
+    seed=st.integers(0, 2**16),
+)
+def test_memorize_then_verify_random(
+    n: int, d: int, width: int, classes: int, shift: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    X = np.unique(np.round(_ball(rng, n, d) * 2**20) / 2**20, axis=0)
+    y = rng.integers(0, classes, size=len(X)) + shift  # negative labels included
+    if len(X) >= 2:
+        _memorize_and_check(X, y, width, reference=len(X) <= 40)
+
+
+@pytest.mark.parametrize(("n", "width"), [(2, 5), (500, 5), (2000, 16), (3000, 64)])
+def test_memorize_then_verify_sizes(n: int, width: int) -> None:
+    from proofs.data import make_dataset
+
+    ds = make_dataset(n, 6, 10 if n > 10 else 2, 0.01, seed=n)
+    _memorize_and_check(ds.X, ds.y, width)
+
+
+def test_two_classes_and_every_point_its_own_class() -> None:
+    rng = np.random.default_rng(7)
+    X = _ball(rng, 300, 3)
+    _memorize_and_check(X, np.arange(300) % 2, 12)
+    _memorize_and_check(X, np.arange(300) * 7 - 1000, 12)
+
+
+def test_points_on_the_sphere() -> None:
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(400, 5))
+    X = x / np.linalg.norm(x, axis=1, keepdims=True) * (1 - 2.0**-50)  # norm 1 up to rounding, inside
+    _memorize_and_check(X, rng.integers(1, 6, size=400), 20)
+
+
+def test_duplicated_points_of_memorized_data() -> None:
+    from proofs.construction import memorize
+
+    rng = np.random.default_rng(9)
+    X = _ball(rng, 200, 4)
+    y = rng.integers(1, 4, size=200)
+    net = memorize(X, y, width=10).network
+    dup = np.concatenate([np.arange(200), np.arange(0, 200, 3)])
+    assert verify(net, X[dup], y[dup]).memorized
+
+
+def test_digits() -> None:
+    pytest.importorskip(
+        "sklearn", reason="the digits data set needs scikit-learn (pip install 'memcap[digits]')"
+    )
+    from proofs.data import load_digits_dataset
+
+    ds = load_digits_dataset()
+    _memorize_and_check(ds.X, ds.y, 32)
+
+
+@pytest.mark.slow
+def test_memorize_then_verify_100k() -> None:
+    from proofs.data import make_dataset
+
+    ds = make_dataset(100_000, 16, 10, 0.05, seed=1)
+    _memorize_and_check(ds.X, ds.y, 64)

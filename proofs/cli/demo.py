@@ -19,7 +19,7 @@ def demo(
     delta: float = typer.Option(
         0.05, "--delta", min=1e-12, max=2.0, help="Least distance between points."
     ),
-    width: int = typer.Option(4, "--width", "-W", min=1, help="Target width W."),
+    width: int = typer.Option(8, "--width", "-W", min=1, help="Target width W (at least 5)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the data and of the projection."),
     out_dir: Path = typer.Option(
         Path("memcap-demo"), "--out-dir", help="Folder for data.npz, network.npz and certificate.json."
