@@ -42,33 +42,50 @@ _CAP = 2**40
 
 
 def least_integer(
-    ok: Callable[[np.ndarray], np.ndarray], shape: tuple[int, ...], cap: int = _CAP
+    ok: Callable[[np.ndarray, np.ndarray], np.ndarray], size: int, cap: int = _CAP
 ) -> np.ndarray:
-    """Least integer ``x >= 1`` with ``ok(x)``, for ``ok`` monotone in ``x``; ``inf`` past ``cap``.
+    """Least integer ``x >= 1`` with ``ok(x, idx)``, for each of ``size`` points; ``inf`` past ``cap``.
+
+    ``ok(x, idx)`` answers for the points ``idx`` (an index array) at the
+    candidates ``x`` (same length); it must be monotone in ``x``. Only points
+    still undecided are evaluated: doubling, then bisection.
 
     Examples
     --------
-    >>> least_integer(lambda x: x * x >= 50, ()).item()
-    8.0
+    >>> least_integer(lambda x, idx: x * x >= 50, 1).tolist()
+    [8.0]
     """
-    lo = np.zeros(shape)
-    hi = np.ones(shape)
-    good = np.broadcast_to(ok(hi), shape).copy()
-    while not good.all():
-        grow = ~good & (hi <= cap)
-        if not grow.any():
-            break
-        lo = np.where(grow, hi, lo)
-        hi = np.where(grow, hi * 2, hi)
-        good = np.where(grow, np.broadcast_to(ok(hi), shape), good)
-    active = good & (hi - lo > 1)
-    while active.any():
-        mid = np.floor((lo + hi) / 2)
-        fine = np.broadcast_to(ok(np.where(active, mid, hi)), shape)
-        hi = np.where(active & fine, mid, hi)
-        lo = np.where(active & ~fine, mid, lo)
-        active = hi - lo > 1
+    lo = np.zeros(size)
+    hi = np.ones(size)
+    good = np.zeros(size, dtype=bool)
+    idx = np.arange(size)
+    while idx.size:
+        good[idx] = ok(hi[idx], idx)
+        idx = idx[~good[idx] & (hi[idx] <= cap)]
+        lo[idx] = hi[idx]
+        hi[idx] *= 2
+    idx = np.flatnonzero(good & (hi - lo > 1))
+    while idx.size:
+        mid = np.floor((lo[idx] + hi[idx]) / 2)
+        fine = ok(mid, idx)
+        hi[idx[fine]] = mid[fine]
+        lo[idx[~fine]] = mid[~fine]
+        idx = idx[hi[idx] - lo[idx] > 1]
     return np.where(good, hi, np.inf)
+
+
+def _solve(bound: Bound, vals: dict[str, np.ndarray], var: str) -> np.ndarray:
+    """Least ``var`` (``"L"`` or ``"W"``) at which ``bound`` holds, over the broadcast points."""
+    shape = np.broadcast(*vals.values()).shape
+    flat = {k: np.broadcast_to(v, shape).ravel() for k, v in vals.items()}
+    size = int(np.prod(shape, dtype=int))
+    out = least_integer(
+        lambda x, idx: np.broadcast_to(
+            bound.holds(**{k: v[idx] for k, v in flat.items()}, **{var: x}), x.shape
+        ),
+        size,
+    )
+    return out.reshape(shape)
 
 
 def _values(kw: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -93,7 +110,7 @@ def least_depth(bound: Bound, **values: Any) -> np.ndarray:
     if bound is VC_RECURSION:
         out = vc_least_depth(vals["N"], vals["W"], vals["d"])
     else:
-        out = least_integer(lambda depth: bound.holds(**vals, L=depth), shape)
+        out = _solve(bound, vals, "L")
     return _mask(bound, np.broadcast_to(out, shape), vals)
 
 
@@ -105,7 +122,7 @@ def least_width(bound: Bound, **values: Any) -> np.ndarray:
     if bound is VC_RECURSION:
         out = vc_least_width(vals["N"], vals["L"], vals["d"])
     else:
-        out = least_integer(lambda width: bound.holds(**vals, W=width), shape)
+        out = _solve(bound, vals, "W")
     return _mask(bound, np.broadcast_to(out, shape), vals)
 
 
