@@ -226,3 +226,49 @@ def test_mantissa_bits_needed_counts_the_widest_partial_sum() -> None:
     assert mantissa_bits_needed(net, [[1.0, 1.0]]) == [53, 53]
     assert mantissa_bits_needed(net, [[2.0, 1.0]]) == [54, 54]
     assert mantissa_bits_needed(net, [[1.0, 0.0]]) == [1, 1]  # 2^52 alone is one bit
+
+
+def _staircase(n: int, clamped: bool, seed: int = 0) -> tuple[Network, np.ndarray, np.ndarray]:
+    """Labels of 40 bits as a sum of steps in s = 2^24 (x / 3 + 1): plain or clamped steps."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-1, 1, n))
+    s = [Fraction(float(v)) * Fraction(2**24, 3) + 2**24 for v in x]
+    keep = [0]
+    for i in range(1, n):
+        if s[i] - s[keep[-1]] >= 4:
+            keep.append(i)
+    x, s = x[keep], [s[i] for i in keep]
+    t = [int((a + b) / 2) for a, b in zip(s, s[1:], strict=False)]
+    y = rng.integers(0, 2**40, len(x))
+    c = [int(b - a) for a, b in zip(y, y[1:], strict=False)]
+    first = AffineLayer.from_rationals([[Fraction(2**24, 3)]], [2**24])
+    m = len(t)
+    if clamped:  # step = 1 - ReLU(1 - ReLU(s - t + 1)): exactly 0 or 1 in float64
+        layers = [
+            first,
+            AffineLayer.from_dense([[1]] * m, [1 - v for v in t]),
+            AffineLayer.from_triplets(m, m, [(g, g, -1) for g in range(m)], [1] * m),
+            AffineLayer.from_dense([[-v for v in c]], [int(y[0]) + sum(c)]),
+        ]
+    else:  # step = ReLU(s - t + 1) - ReLU(s - t)
+        layers = [
+            first,
+            AffineLayer.from_dense([[1]] * (2 * m), [v for u in t for v in (1 - u, -u)]),
+            AffineLayer.from_dense([[v for u in c for v in (u, -u)]], [int(y[0])]),
+        ]
+    return Network(layers), x.reshape(-1, 1), y
+
+
+def test_clamped_steps_are_exact_in_float64_after_a_certified_first_layer() -> None:
+    from proofs.precision import precision_report
+
+    for clamped in (False, True):
+        net, X, y = _staircase(120, clamped)
+        assert certify_float64_first_layer(net, X)["certified"]
+        rep = precision_report(net, X, y, runtimes=("numpy",), dtypes=("float64",))
+        (run,) = rep.runs
+        assert rep.exact_correct == len(y)
+        if clamped:
+            assert run.exactly_correct == len(y) and run.inexact_layers == [0]
+        else:
+            assert run.rounded_correct < len(y) and 2 in run.inexact_layers
