@@ -17,6 +17,14 @@ coordinate (``d'`` the dimension padded to a power of two), so only pairs in
 neighbouring grid cells can be closer than ``r``. If even the grid would give
 too many candidates, :func:`min_distance` certifies a lower bound instead of
 the exact minimum and says so (``exact=False``).
+
+References
+----------
+.. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+   SIAM, 2002: Lemma 3.1 and section 4.2 (the bound ``gamma_n`` for sums and
+   inner products in any order), section 3.1 (exact products of split floats).
+.. [2] T. Ogita, S. M. Rump, S. Oishi, "Accurate sum and dot product", SIAM J.
+   Sci. Comput. 26(6), 2005: algorithm Sum2 and its error bound.
 """
 
 from __future__ import annotations
@@ -367,13 +375,15 @@ def _hadamard_projection(x: np.ndarray, m: int, seed: int) -> _Projection:
     """
     n, d = x.shape
     dp = 1 << max(0, (d - 1).bit_length())
-    h = np.ones((1, 1))
-    while h.shape[0] < dp:
-        h = np.block([[h, h], [h, -h]])
     rng = np.random.default_rng(seed)
     rows = rng.choice(dp, size=min(m, dp), replace=False)
     signs = rng.choice([-1.0, 1.0], size=d)
-    basis = h[rows][:, :d] * signs[None, :]
+    # Sylvester-Hadamard entry (i, j) is (-1)**popcount(i & j)
+    both = rows[:, None] & np.arange(d)[None, :]
+    parity = np.zeros(both.shape, dtype=np.int64)
+    for bit in range(max(1, dp.bit_length())):
+        parity ^= (both >> bit) & 1
+    basis = (1.0 - 2.0 * parity) * signs[None, :]
     p = x @ basis.T
     err = _gamma(d) * np.abs(x).sum(axis=1) + d * _TINY
     return p, err, math.sqrt(dp)
@@ -387,7 +397,7 @@ class _Grid:
         cells = np.floor((p - lo) / h).astype(np.int64)
         ranges = cells.max(axis=0) + 3
         key = np.zeros(p.shape[0], dtype=np.int64)
-        self.strides = []
+        self.strides: list[int] = []
         mult = 1
         for k in range(p.shape[1]):
             self.strides.append(mult)
