@@ -71,6 +71,9 @@ def test_two_layer_within_width_limit(seed, n, extra):
     least = two_layer_sizes(len(X), 2, 3)["width"]
     c = _check(two_layer, X, y, width=least + extra)
     assert c.network.width <= least + extra
+    budget = two_layer_sizes(len(X), 2, 3)["params"] + 10 * extra
+    c = _check(two_layer, X, y, params=budget)
+    assert c.network.params <= budget
 
 
 @pytest.mark.parametrize("builder", OWN)
