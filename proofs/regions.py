@@ -212,6 +212,11 @@ class SegmentRegions:
         Largest bit length of a vertex's denominator.
     data_pieces : int or None
         For a segment made from data: how many linear pieces hold data points.
+    stopped_after : int or None
+        ``None`` when the count is complete. Otherwise the hidden layer after
+        which counting stopped because the vertices passed the limit; then
+        :attr:`activation_regions` is a proven lower bound (regions only
+        split, layer after layer) and the linear pieces are unknown.
     """
 
     segment: Segment
@@ -221,21 +226,33 @@ class SegmentRegions:
     per_layer: list[int]
     max_bits: int = 0
     data_pieces: int | None = field(default=None)
+    stopped_after: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when every layer was processed (the counts are exact, not lower bounds)."""
+        return self.stopped_after is None
 
     @property
     def vertices(self) -> list[Fraction]:
-        """Parameters ``t`` of every vertex, 0 and 1 included, in order."""
+        """Parameters ``t`` of every vertex, 0 and 1 included, in order (empty when stopped)."""
         return [Fraction(int(n), int(d)) for n, d in zip(self.t_nums, self.t_dens, strict=True)]
 
     @property
     def activation_regions(self) -> int:
-        """Maximal intervals with one activation pattern."""
-        return len(self.t_nums) - 1
+        """Maximal intervals with one activation pattern (a lower bound when stopped)."""
+        return len(self.t_nums) - 1 if self.complete else self.per_layer[-1]
 
     @property
-    def linear_pieces(self) -> int:
-        """Maximal intervals on which the restricted output is affine."""
-        return len(self.breakpoints) + 1
+    def activation_regions_text(self) -> str:
+        """The count, or ``">= n"`` when counting stopped at the limit."""
+        n = self.activation_regions
+        return str(n) if self.complete else f">= {n}"
+
+    @property
+    def linear_pieces(self) -> int | None:
+        """Maximal intervals on which the restricted output is affine (``None`` if stopped)."""
+        return len(self.breakpoints) + 1 if self.complete else None
 
     def to_dict(self, points: bool = False) -> dict[str, Any]:
         """JSON-ready summary; with ``points`` also every breakpoint as a string ``p/q``."""
@@ -245,9 +262,12 @@ class SegmentRegions:
             "end": [str(v) for v in self.segment.end],
             "activation_regions": self.activation_regions,
             "linear_pieces": self.linear_pieces,
+            "complete": self.complete,
             "per_layer": self.per_layer,
             "max_breakpoint_bits": self.max_bits,
         }
+        if not self.complete:
+            out["stopped_after_layer"] = self.stopped_after
         if self.data_pieces is not None:
             out["pieces_holding_data"] = self.data_pieces
         if points:
@@ -255,12 +275,18 @@ class SegmentRegions:
         return out
 
 
-def segment_regions(net: Network, segment: Segment) -> SegmentRegions:
+def segment_regions(net: Network, segment: Segment, *, max_vertices: int | None = 200_000) -> SegmentRegions:
     """Exact activation regions and linear pieces of ``net`` along ``segment``.
 
     Every vertex carries its parameter ``t`` and its activations as integers
     over one denominator per vertex; a new vertex is the exact interpolation
     of its two neighbours, reduced by the gcd of all its integers.
+
+    Counting stops once more than ``max_vertices`` vertices would exist
+    (``None``: never); the result then says where it stopped and gives a lower
+    bound (see :class:`SegmentRegions`). Networks that extract many bits per
+    unit, like memcap's construction between its data points, can have more
+    pieces than any computer can list.
 
     Raises
     ------
@@ -287,15 +313,23 @@ def segment_regions(net: Network, segment: Segment) -> SegmentRegions:
     tn = np.array([0, int(dens[1])], dtype=object)  # t = tn / dens on every row
     per_layer = []
     last = len(net.layers) - 1
+    stopped = None
     for l_idx, layer in enumerate(net.layers):
         z, dens = _affine(a, dens, layer)
         tn = tn * layer.denom
         if l_idx == last:
             break
+        found = _crossing_edges(z)
+        if max_vertices is not None and len(tn) + found > max_vertices:
+            stopped = l_idx
+            per_layer.append(len(tn) - 1 + found)  # each crossing edge gains a vertex at least
+            break
         z, dens, tn = _insert_crossings(z, dens, tn)
         per_layer.append(len(tn) - 1)
         a = _narrow(np.where(z > 0, z, 0).astype(z.dtype))
         dens = _narrow(dens)
+    if stopped is not None:
+        return _stopped(segment, per_layer, stopped)
     breaks = _breakpoints(z, dens.astype(object), tn)
     data_pieces = None
     if segment.data_t:
@@ -305,6 +339,18 @@ def segment_regions(net: Network, segment: Segment) -> SegmentRegions:
     t_dens = np.array([int(d) // g for d, g in zip(dens, gcds, strict=True)], dtype=object)
     max_bits = max(int(d).bit_length() for d in t_dens)
     return SegmentRegions(segment, t_nums, t_dens, breaks, per_layer, max_bits, data_pieces)
+
+
+def _crossing_edges(z: np.ndarray) -> int:
+    """How many edges have a unit changing sign strictly inside."""
+    sgn = _sign(z)
+    return int(((sgn[:-1] * sgn[1:]) < 0).any(axis=1).sum())
+
+
+def _stopped(segment: Segment, per_layer: list[int], layer: int) -> SegmentRegions:
+    """A result whose count is the lower bound ``per_layer[-1]``; no vertices are kept."""
+    empty = np.zeros(0, dtype=object)
+    return SegmentRegions(segment, empty, empty, [], per_layer, 0, None, layer)
 
 
 def _insert_crossings(

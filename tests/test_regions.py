@@ -246,3 +246,16 @@ def test_flint_products_and_plain_integers_agree(monkeypatch):
     monkeypatch.setattr(regions, "_flint", None)
     second = segment_regions(net, seg)
     assert (first.vertices, first.breakpoints) == (second.vertices, second.breakpoints)
+
+
+def test_counting_stops_at_the_limit_with_a_lower_bound():
+    net = tent_net(8)
+    seg = Segment.between([0], [1])
+    full = segment_regions(net, seg)
+    part = segment_regions(net, seg, max_vertices=40)
+    assert not part.complete and part.linear_pieces is None and part.vertices == []
+    assert part.stopped_after is not None
+    assert part.activation_regions <= full.activation_regions
+    assert part.activation_regions >= full.per_layer[part.stopped_after - 1]
+    assert part.to_dict()["activation_regions"] == part.activation_regions
+    assert part.activation_regions_text.startswith(">= ")
