@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import sys
 import warnings
 from fractions import Fraction
 from itertools import combinations
@@ -306,3 +307,10 @@ def test_digits_scaled_exactly_into_ball():
     i, j = md.pair
     assert sum(Fraction(int(a) - int(b)) ** 2 for a, b in zip(raw[i], raw[j], strict=True)) == 28
     assert load_dataset("digits").N == 1797
+
+
+def test_digits_without_scikit_learn_says_how_to_install(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(DataError, match=r"pip install 'memcap\[digits\]'"):
+        load_dataset("digits")
