@@ -701,12 +701,12 @@ THEOREM: dict[str, Any] = {
     "a": 1,
     "b": 0,
     "c": 1,
-    "e": 3,
+    "e": 2,
     "min_width": 2 * U_K + 2,
     "min_depth": 2 * W_K,
     "condition": sympy.Ge(W_**2 * L_**2, 64 * U_K * N_ * W_K),
     "width": W_,
-    "depth": L_ + 3,
+    "depth": L_ + 2,
 }
 
 
@@ -714,7 +714,7 @@ def theorem_constants(k: int = 1) -> dict[str, int]:
     """The theorem's numbers for ``k`` bits per digit (``w_k`` stays symbolic).
 
     >>> theorem_constants(1)
-    {'K': 512, 'a': 1, 'b': 0, 'c': 1, 'e': 3, 'min_width': 18}
+    {'K': 512, 'a': 1, 'b': 0, 'c': 1, 'e': 2, 'min_width': 18}
     """
     sub = {k_: k}
     return {
@@ -722,7 +722,7 @@ def theorem_constants(k: int = 1) -> dict[str, int]:
         "a": 1,
         "b": 0,
         "c": 1,
-        "e": 3,
+        "e": 2,
         "min_width": int(THEOREM["min_width"].subs(sub)),
     }
 

@@ -186,7 +186,7 @@ def test_label_bits():
 
 # -- the theorem ----------------------------------------------------------------------------
 def test_theorem_constants():
-    assert theorem_constants(1) == {"K": 512, "a": 1, "b": 0, "c": 1, "e": 3, "min_width": 18}
+    assert theorem_constants(1) == {"K": 512, "a": 1, "b": 0, "c": 1, "e": 2, "min_width": 18}
     assert theorem_constants(2)["K"] == 64 * lane_units(2)
     assert THEOREM["condition"].subs({"k": 1}) is not None
 
@@ -209,7 +209,7 @@ def test_theorem_inequalities(n, n_b, n_c, k, W, extra):
     assert theorem_holds(n, n_b, n_c, W, L, k)
     lay = plan(n, 8, n_b, n_c, width=W)
     assert lay.width <= W  # a = 1, b = 0
-    assert lay.depth <= L + 3  # c = 1, e = 3
+    assert lay.depth <= L + 2  # c = 1, e = 2
 
 
 def test_theorem_hypotheses_are_needed_as_stated():
