@@ -248,7 +248,7 @@ HUANG_2003 = Bound(
     quantity="width",
     direction=_SUF,
     status=Status.EXPLICIT,
-    lhs=2 * W,
+    lhs=W,
     rhs=2 * sympy.sqrt(3 * N),
     source=Source(
         "G.-B. Huang, Learning capability and storage capacity of two-hidden-layer feedforward "
@@ -257,7 +257,7 @@ HUANG_2003 = Bound(
         "[V abstract]",
         short="Huang 2003",
     ),
-    condition="depth 2; 2 sqrt((m+2) N) hidden neurons in all, m = 1 output",
+    condition="depth 2; 2 sqrt((m+2) N) hidden neurons in all for m = 1 output, so width at most that",
     setting="sigmoid activations, fitting to arbitrarily small error (not exact)",
     applies=sympy.false,
 )
