@@ -143,7 +143,8 @@ def _points(X: Any) -> np.ndarray:
         lost = np.nonzero((x.astype(np.int64) != arr).any(axis=1) | (np.abs(x) >= 2.0**63).any(axis=1))[0]
         if lost.size:
             raise DataError(
-                f"integer coordinates at {_rows(lost)} are not exact in float64 (above 2**53)"
+                f"integer coordinates at {_rows(lost)} are not exactly representable in float64 "
+                "(integers above 2**53 may not be); scale them down by a power of two first"
             )
     bad = ~np.isfinite(x)
     if bad.any():
@@ -182,10 +183,7 @@ def _labels(y: Any, n: int) -> np.ndarray:
     values = arr.tolist()
     for i, v in enumerate(values):
         try:
-            f = float(v) if not isinstance(v, int) else v
-            if isinstance(v, bool) or f != int(f):
-                raise ValueError
-            out[i] = int(f)
+            out[i] = _label_value(v)
         except (TypeError, ValueError, OverflowError):
             bad_rows.append(i)
     if bad_rows:
@@ -195,6 +193,30 @@ def _labels(y: Any, n: int) -> np.ndarray:
             "map classes to integers such as 0..C-1"
         )
     return out
+
+
+def _label_value(v: Any) -> int:
+    """One label as an int64-sized integer; text is read as an integer first, exactly."""
+    if isinstance(v, bool):
+        raise ValueError
+    if isinstance(v, str):
+        try:
+            value = int(v.strip())
+        except ValueError:
+            f = float(v)
+            if not f.is_integer():
+                raise
+            value = int(f)
+    elif isinstance(v, int):
+        value = v
+    else:
+        f = float(v)
+        if not f.is_integer():
+            raise ValueError
+        value = int(f)
+    if not -(2**63) <= value < 2**63:
+        raise OverflowError
+    return value
 
 
 def _power_of_two_scale(x: np.ndarray) -> int:

@@ -60,7 +60,7 @@ def test_valid_data_set_properties():
         (OK_X, [1, np.nan, 2], r"not so at row 1 \(row 1 has nan\)"),
         (OK_X, [7, 7, 7], "all points have label 7; memorization needs at least 2 classes"),
         ([[0.5], [0.5]], [1, 1], "at least 2 distinct points, got 1 after merging"),
-        (np.array([[2**60 + 1], [1]], dtype=np.int64), [0, 1], r"at row 0 are not exact .*2\*\*53"),
+        (np.array([[2**60 + 1], [1]], dtype=np.int64), [0, 1], r"at row 0 are not exactly representable in float64"),
     ],
 )
 def test_bad_input_rejected(X, y, match):
@@ -314,3 +314,11 @@ def test_digits_without_scikit_learn_says_how_to_install(monkeypatch: pytest.Mon
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     with pytest.raises(DataError, match=r"pip install 'memcap\[digits\]'"):
         load_dataset("digits")
+
+
+def test_text_labels_read_exactly(tmp_path: Path):
+    (tmp_path / "d.csv").write_text("0.5,9007199254740993\n0.25,2.0\n0,-3\n")
+    assert load_dataset(tmp_path / "d.csv").y.tolist() == [2**53 + 1, 2, -3]
+    (tmp_path / "e.csv").write_text("0.5,99999999999999999999\n0.25,1\n")
+    with pytest.raises(DataError, match="not so at row 0"):
+        load_dataset(tmp_path / "e.csv")
