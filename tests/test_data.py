@@ -60,7 +60,7 @@ def test_valid_data_set_properties():
         (OK_X, [1, np.nan, 2], r"not so at row 1 \(row 1 has nan\)"),
         (OK_X, [7, 7, 7], "all points have label 7; memorization needs at least 2 classes"),
         ([[0.5], [0.5]], [1, 1], "at least 2 distinct points, got 1 after merging"),
-        (np.array([[2**60 + 1], [1]], dtype=np.int64), [0, 1], r"at row 0 are not exactly representable in float64"),
+        (np.array([[2**60 + 1], [1]], dtype=np.int64), [0, 1], r"at row 0 are not exactly representable"),
     ],
 )
 def test_bad_input_rejected(X, y, match):
