@@ -98,7 +98,7 @@ def precision_table(report: Any) -> Table:
         if unknown:
             table.caption = f"layers {unknown[:6]} have non-dyadic terms: no binary float is exact there"
         else:
-            bits, where = max(later)  # type: ignore[type-var]
+            bits, where = max(later)
             over = [i for b, i in later if b is not None and b > 53]
             table.caption = (
                 f"after the first layer, a layer needs up to {bits} mantissa bits (layer {where}) to be "
