@@ -269,7 +269,8 @@ def _fixed_point_floor(X: np.ndarray, v_num: np.ndarray, e: int) -> np.ndarray |
     out = np.empty(X.shape[0], dtype=np.int64)
     mask = (1 << _LIMB) - 1
     for lo in range(0, X.shape[0], _CHUNK):
-        xi = np.floor(X[lo : lo + _CHUNK] * 2.0**F).astype(np.int64)  # exact, |xi| <= 2**F
+        # truncation toward zero: |x - xi 2**-F| < 2**-F, and |xi| <= 2**F
+        xi = (X[lo : lo + _CHUNK] * 2.0**F).astype(np.int64)
         whole = np.zeros(len(xi), dtype=np.int64)
         rest = np.zeros(len(xi), dtype=np.int64)
         for li in range(limbs):
@@ -327,10 +328,10 @@ def integer_codes(X: np.ndarray, pr: Projection) -> tuple[int, int, np.ndarray]:
 # -- lemma 3: packed lane numbers ------------------------------------------------------
 def _field_bits(values: np.ndarray, nbits: int) -> np.ndarray:
     """Bits of non-negative int64 values, most significant first, one uint8 column per bit."""
-    out = np.empty((len(values), nbits), dtype=np.uint8)
-    for j in range(nbits):
-        out[:, j] = (values >> (nbits - 1 - j)) & 1
-    return out
+    raw = np.unpackbits(values.astype(">u8").view(np.uint8).reshape(-1, 8), axis=1)
+    if nbits <= 64:
+        return raw[:, 64 - nbits :]
+    return np.concatenate([np.zeros((len(raw), nbits - 64), dtype=np.uint8), raw], axis=1)
 
 
 def pack_lanes(codes: np.ndarray, labels: np.ndarray, lay: Layout) -> list[list[int]]:

@@ -208,3 +208,43 @@ def test_same_seed_same_network():
     a = memorize(ds.X, ds.y, width=10, seed=5).network
     b = memorize(ds.X, ds.y, width=10, seed=5).network
     assert a.same_as(b)
+
+
+def test_field_bits_wider_than_a_word():
+    from proofs.construction import _field_bits
+
+    for nbits in (3, 62, 64, 70):
+        vals = [v % (1 << min(nbits, 62)) for v in (0, 1, 5, 2**61 + 3)]
+        bits = _field_bits(np.array(vals, dtype=np.int64), nbits)
+        assert bits.shape == (4, nbits)
+        assert [int("".join(map(str, row)), 2) for row in bits] == vals
+
+
+def test_fixed_point_codes_match_exact_floor():
+    from proofs.construction import _direction, _exact_projection, _fixed_point_floor
+
+    rng = np.random.default_rng(11)
+    X = _sphere(300, 40, 12)
+    X[:, 0] *= 1e-300  # tiny coordinates are truncated without harm
+    v = _direction(rng, 40)
+    exact = _exact_projection(X, list(range(300)), v)
+    for e in (3, 30, 52):
+        got = _fixed_point_floor(X, v, e)
+        assert got is not None
+        for g, val in zip(got.tolist(), exact, strict=True):
+            y = val * 2**e
+            assert y - Fraction(3, 2) < g <= y + Fraction(1, 2)
+    assert _fixed_point_floor(X, v, 70) is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [10**4, 10**5])
+def test_large_data_memorized_exactly(n):
+    from proofs.verify import verify
+
+    X = _sphere(n, 16, n)
+    y = np.random.default_rng(n).integers(0, 10, n)
+    c = memorize(X, y, width=64)
+    assert c.network.width <= 64
+    result = verify(c.network, X, y)
+    assert result.memorized
