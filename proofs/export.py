@@ -32,6 +32,7 @@ __all__ = [
     "to_torch",
     "torch_loader_script",
     "export_network",
+    "optional_module",
 ]
 
 #: Export targets and the file suffix each writes by default.
@@ -160,7 +161,16 @@ def _refuse_overflow(index: int, layer: Any, vals: np.ndarray, bias: np.ndarray,
     )
 
 
-def _need(module: str, extra: str) -> Any:
+def optional_module(module: str, extra: str) -> Any:
+    """Import an optional dependency, or raise a :class:`MemcapError` naming the extra to install.
+
+    >>> optional_module("numpy", "none").__name__
+    'numpy'
+    >>> optional_module("no_such_module_here", "onnx")
+    Traceback (most recent call last):
+    ...
+    proofs.errors.MemcapError: this needs the optional package 'no_such_module_here'; ... 'memcap[onnx]'
+    """
     import importlib
 
     try:
@@ -194,7 +204,7 @@ def to_onnx(
     >>> [n.op_type for n in model.graph.node]
     ['Gemm', 'Relu', 'Gemm']
     """
-    onnx = _need("onnx", "onnx")
+    onnx = optional_module("onnx", "onnx")
     from onnx import TensorProto, helper, numpy_helper
 
     elem = TensorProto.DOUBLE if dtype == "float64" else TensorProto.FLOAT
@@ -240,7 +250,7 @@ def to_torch(net: Network, dtype: str = "float64") -> tuple[Any, dict[str, Any]]
     >>> sorted(state)
     ['0.bias', '0.weight', '2.bias', '2.weight']
     """
-    torch = _need("torch", "torch")
+    torch = optional_module("torch", "torch")
     tdtype = torch.float64 if dtype == "float64" else torch.float32
     layers = float_layers(net, dtype)
     modules: list[Any] = []
@@ -350,7 +360,7 @@ def export_network(
         with atomic_write(path, "wb") as handle:
             handle.write(model.SerializeToString())
         return [path]
-    torch = _need("torch", "torch")
+    torch = optional_module("torch", "torch")
     _, state = to_torch(net, dtype)
     script = path.with_name(f"{path.stem}_load.py")
     with atomic_write(script) as handle:

@@ -140,10 +140,9 @@ def layer_error_bounds(
 
 def _relu_radius(z: np.ndarray, err: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ReLU of exact values and the radius of ReLU over ``[z - err, z + err]``."""
-    zero = 0
-    h = np.where(z > zero, z, zero)
-    up = np.where(z + err > zero, z + err, zero) - h
-    down = h - np.where(z - err > zero, z - err, zero)
+    h = np.where(z > 0, z, 0)
+    up = np.where(z + err > 0, z + err, 0) - h
+    down = h - np.where(z - err > 0, z - err, 0)
     return h, np.where(up > down, up, down)
 
 

@@ -175,9 +175,9 @@ def float_forward(
 
 
 def _ort_forward(net: Network, x: np.ndarray, dtype: str) -> list[np.ndarray]:
-    from proofs.export import _need
+    from proofs.export import optional_module
 
-    ort = _need("onnxruntime", "onnx")
+    ort = optional_module("onnxruntime", "onnx")
     model = to_onnx(net, dtype, all_layers=True, allow_overflow=True)
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
