@@ -311,6 +311,7 @@ def bits_bound(bits: int, label: str | None = None) -> Bound:
             f"every weight and bias takes one of at most 2^{bits} values (0 among them); P = dense parameters"
         ),
         note="needs the network to realize all C^N labelings of one fixed point set",
+        setting=f"weights restricted to 2^{bits} values ({name})",
     )
 
 

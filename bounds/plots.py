@@ -86,7 +86,8 @@ def frontier_figure(
     """A matplotlib ``Figure``: least depth against width, both on log axes.
 
     Each explicit lower bound is a step curve; the region below their maximum
-    (infeasible for every network) is shaded. Our construction's built sizes
+    (infeasible for every network) is shaded. Bounds that hold only for
+    restricted weights (float32, float64) are dotted and not shaded. Our construction's built sizes
     and prior constructions are marked. ``progress(done, total)`` reports
     the widths sized so far.
     """
@@ -114,9 +115,12 @@ def frontier_figure(
         y = np.asarray(depths, dtype=float)
         if np.isnan(y).all():
             continue
-        lows.append(np.nan_to_num(y, nan=1.0))
         color, ls = next(styles)
         finite = np.where(np.isfinite(y), y, np.nan)
+        if key in fr["restricted"]:
+            ax.step(x, finite, where="post", color=color, ls=":", lw=1.0, label=f"lower, {key} weights only")
+            continue
+        lows.append(np.nan_to_num(y, nan=1.0))
         ax.step(x, finite, where="post", color=color, ls=ls, lw=1.4, label=f"lower: {key}")
     if lows:
         top = np.max(lows, axis=0)

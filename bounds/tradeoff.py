@@ -179,8 +179,10 @@ def frontier(
     """The (W, L) frontier: least depth per width for each explicit bound, and ours.
 
     Returns ``{"widths": [...], "lower": {key: depths}, "upper": {key: depths},
-    "ours": [(width, depth) built, ...]}``; depths are floats (``inf``/``nan``
-    as in :func:`least_depth`). ``progress(done, total)``, if given, is called
+    "ours": [(width, depth) built, ...], "restricted": [keys]}``; depths are
+    floats (``inf``/``nan`` as in :func:`least_depth`). Lower bounds holding
+    only in a restricted setting (``bits-32``: float32 weights) are listed in
+    ``restricted``; upper bounds of another setting are left out. ``progress(done, total)``, if given, is called
     after each width our construction is sized for.
 
     Examples
@@ -194,10 +196,12 @@ def frontier(
     if ws.size == 0 or ws[0] < 1:
         raise ParameterError(f"frontier widths must be positive integers, got {widths!r}")
     base = {"N": problem.N, "d": problem.d, "C": problem.C, "delta": problem.delta}
-    out: dict[str, Any] = {"widths": ws.tolist(), "lower": {}, "upper": {}, "ours": []}
+    out: dict[str, Any] = {"widths": ws.tolist(), "lower": {}, "upper": {}, "ours": [], "restricted": []}
     for bound in bounds:
-        if not bound.explicit or bound.setting or bound.key == "ours":
+        if not bound.explicit or bound.key == "ours" or (bound.setting and not bound.necessary):
             continue
+        if bound.setting:
+            out["restricted"].append(bound.key)
         side = "lower" if bound.necessary else "upper"
         out[side][bound.key] = np.broadcast_to(least_depth(bound, **base, W=ws), ws.shape).tolist()
     for done, w in enumerate(ws, start=1):
