@@ -182,8 +182,9 @@ def frontier(
     "ours": [(width, depth) built, ...], "restricted": [keys]}``; depths are
     floats (``inf``/``nan`` as in :func:`least_depth`). Lower bounds holding
     only in a restricted setting (``bits-32``: float32 weights) are listed in
-    ``restricted``; upper bounds of another setting are left out. ``progress(done, total)``, if given, is called
-    after each width our construction is sized for.
+    ``restricted``; upper bounds of another setting are left out.
+    ``progress(done, total)``, if given, is called after each width our
+    construction is sized for.
 
     Examples
     --------
