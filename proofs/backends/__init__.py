@@ -18,6 +18,10 @@ name       arithmetic
            functions of that unit, propagated along the sorted data
 =========  ===============================================================
 
+The flint and gmpy2 backends skip zero weights, reduce rows by powers of two
+and, once the remaining layers are proven int64-safe on the current values,
+finish in int64 (:mod:`proofs.backends.bigint`).
+
 A backend whose library is missing reports itself unavailable instead of
 failing at import. A backend that exploits a structure defines
 ``applicable(net) -> bool``; forcing it on another network is an error.
