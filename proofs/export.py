@@ -169,7 +169,7 @@ def optional_module(module: str, extra: str) -> Any:
     >>> optional_module("no_such_module_here", "onnx")
     Traceback (most recent call last):
     ...
-    proofs.errors.MemcapError: this needs the optional package 'no_such_module_here'; ... 'memcap[onnx]'
+    bounds.errors.MemcapError: this needs the optional package 'no_such_module_here'; ... 'memcap[onnx]'
     """
     import importlib
 
