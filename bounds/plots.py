@@ -118,7 +118,15 @@ def frontier_figure(
         color, ls = next(styles)
         finite = np.where(np.isfinite(y), y, np.nan)
         if key in fr["restricted"]:
-            ax.step(x, finite, where="post", color=color, ls=":", lw=1.0, label=f"lower, {key} weights only")
+            ax.step(
+                x,
+                finite,
+                where="post",
+                color=color,
+                ls=":",
+                lw=1.0,
+                label=f"lower: {key} ({key.removeprefix('bits-')}-bit weights only)",
+            )
             continue
         lows.append(np.nan_to_num(y, nan=1.0))
         ax.step(x, finite, where="post", color=color, ls=ls, lw=1.4, label=f"lower: {key}")
