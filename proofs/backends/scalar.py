@@ -18,7 +18,9 @@ coefficients are merged, so constant units stay one piece.
 
 from __future__ import annotations
 
+import heapq
 import math
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -99,6 +101,73 @@ class _Fn:
         self.nonneg = nonneg  # known to be >= 0 at every data value (a ReLU changes nothing)
 
 
+class _Sum:
+    """A nonnegative unit kept as a formula: ``(sum(w * child) + bias) / q``.
+
+    Sums of nonnegative units with nonnegative weights and bias (accumulators,
+    carried labels) are never split by a ReLU, so they are only computed when
+    a unit that needs their pieces reads them (:meth:`concrete`), once.
+    """
+
+    __slots__ = ("terms", "bias", "q", "order", "_fn")
+    nonneg = True
+    created = 0
+
+    def __init__(self, terms: list[tuple[int, Any]], bias: int, q: int) -> None:
+        self.terms, self.bias, self.q = terms, bias, q
+        self._fn: _Fn | None = None
+        _Sum.created += 1
+        self.order = _Sum.created  # children are always created before parents
+
+    def concrete(self) -> _Fn:
+        if self._fn is None:
+            self._fn = _materialize(self)
+        return self._fn
+
+
+def _concrete(f: Any) -> _Fn:
+    return f.concrete() if isinstance(f, _Sum) else f
+
+
+def _materialize(root: _Sum) -> _Fn:
+    """The pieces of a lazy sum: every path's coefficient, accumulated in topological order."""
+    coef: dict[int, Fraction] = {id(root): Fraction(1)}
+    nodes: dict[int, _Sum] = {id(root): root}
+    heap = [(-root.order, id(root))]
+    leaves: dict[int, tuple[_Fn, Fraction]] = {}
+    const = Fraction(0)
+    while heap:
+        _, key = heapq.heappop(heap)
+        node, c = nodes[key], coef.pop(key)
+        const += c * node.bias / node.q
+        for w, child in node.terms:
+            cc = c * w / node.q
+            if isinstance(child, _Sum) and child._fn is None:
+                if id(child) not in coef:
+                    coef[id(child)] = Fraction(0)
+                    nodes[id(child)] = child
+                    heapq.heappush(heap, (-child.order, id(child)))
+                coef[id(child)] += cc
+            else:
+                leaf = _concrete(child)
+                old = leaves.get(id(leaf), (leaf, Fraction(0)))[1]
+                leaves[id(leaf)] = (leaf, old + cc)
+    den = const.denominator
+    for leaf, c in leaves.values():
+        den = math.lcm(den, c.denominator * leaf.den)
+    terms = [(_exact_int(c * den / leaf.den), leaf) for leaf, c in leaves.values() if c]
+    many = [f.starts for _, f in terms if len(f.starts) > 1]
+    starts = np.unique(np.concatenate(many)) if many else np.zeros(1, dtype=np.int64)
+    A = _combine_jumps([(c, f.starts, f.A, f.abits) for c, f in terms if f.A is not None], 0, starts)
+    B = _combine_jumps([(c, f.starts, f.B, f.bbits) for c, f in terms], _exact_int(const * den), starts)
+    return _merge(starts, A, _full(len(starts), 0) if B is None else B, den, True)
+
+
+def _exact_int(value: Fraction) -> int:
+    assert value.denominator == 1
+    return value.numerator
+
+
 def _combine(terms: list[tuple[int, np.ndarray, int]], extra: int, n: int) -> np.ndarray | None:
     """Sum of ``coef * arr`` over ``terms`` plus the constant ``extra``, piece by piece, exact.
 
@@ -149,7 +218,7 @@ def _combine_jumps(
         jumps.append(d if c == 1 else c * d)
     acc = np.zeros(len(starts), dtype=np.int64 if small else object)
     np.add.at(acc, pos, np.concatenate(jumps))
-    total = np.cumsum(acc) if small else np.array(list(_accumulate(acc.tolist())), dtype=object)
+    total = np.cumsum(acc)
     if extra:
         total = total + extra
     return total
@@ -157,13 +226,6 @@ def _combine_jumps(
 
 def _plain(terms: list[tuple[int, np.ndarray, np.ndarray, int]]) -> list[tuple[int, np.ndarray, int]]:
     return [(c, a, b) for c, _, a, b in terms]
-
-
-def _accumulate(values: list[int]) -> Any:
-    total = 0
-    for v in values:
-        total += v
-        yield total
 
 
 def _merge(
@@ -183,7 +245,11 @@ def _merge(
         for arr in (A, B):
             if g == 1 or arr is None:
                 continue
-            g = math.gcd(g, int(np.gcd.reduce(arr))) if arr.dtype != object else math.gcd(g, *arr.tolist())
+            g = (
+                math.gcd(g, int(np.gcd.reduce(arr)))
+                if arr.dtype != object
+                else math.gcd(g, *arr.tolist())
+            )
         if g > 1:
             A = None if A is None else _divide(A, g)
             B, den = _divide(B, g), den // g
@@ -197,7 +263,7 @@ def _divide(arr: np.ndarray, g: int) -> np.ndarray:
     return arr // g
 
 
-def _affine(layer: AffineLayer, fns: list[_Fn]) -> list[_Fn]:
+def _affine(layer: AffineLayer, fns: list[Any]) -> list[Any]:
     """Pre-activations of a layer from its inputs' functions."""
     bounds = np.searchsorted(layer.rows, np.arange(layer.n_out + 1)).tolist()
     cols = layer.cols.tolist()
@@ -212,29 +278,54 @@ def _affine(layer: AffineLayer, fns: list[_Fn]) -> list[_Fn]:
             out.append(ins[0][1])  # a carried unit: the same function
             continue
         nonneg = bias >= 0 and all(w > 0 and f.nonneg for w, f in ins)
+        if nonneg and ins:
+            out.append(_Sum(ins, bias, layer.denom))
+            continue
+        ins = [(w, _concrete(f)) for w, f in ins]
         den = 1
         for _, f in ins:
             den = den * f.den // math.gcd(den, f.den)
         many = [f.starts for _, f in ins if len(f.starts) > 1]
         starts = many[0] if many else one_piece
         n = len(starts)
+        picks: list[np.ndarray | None] = [None for _ in ins]
         if any(st is not starts and not np.array_equal(st, starts) for st in many[1:]):
-            starts = np.unique(np.concatenate(many))
+            starts = _union(many)
             n = len(starts)
-            terms = [(w * (den // f.den), f) for w, f in ins]
-            A = _combine_jumps([(c, f.starts, f.A, f.abits) for c, f in terms if f.A is not None], 0, starts)
-            B = _combine_jumps([(c, f.starts, f.B, f.bbits) for c, f in terms], bias * den, starts)
-        else:
-            a_terms, b_terms = [], []
-            for w, f in ins:
-                c = w * (den // f.den)
-                if f.A is not None:
-                    a_terms.append((c, f.A, f.abits))
-                b_terms.append((c, f.B, f.bbits))
-            A = _combine(a_terms, 0, n)
-            B = _combine(b_terms, bias * den, n)
+            if sum(len(f.starts) for _, f in ins) * 4 < n * len(ins):  # few pieces each: jumps
+                terms = [(w * (den // f.den), f) for w, f in ins]
+                A = _combine_jumps(
+                    [(c, f.starts, f.A, f.abits) for c, f in terms if f.A is not None], 0, starts
+                )
+                B = _combine_jumps([(c, f.starts, f.B, f.bbits) for c, f in terms], bias * den, starts)
+                out.append(_merge(starts, A, _full(n, 0) if B is None else B, den * layer.denom, nonneg))
+                continue
+            picks = [
+                np.searchsorted(f.starts, starts, side="right") - 1 if len(f.starts) > 1 else None
+                for _, f in ins
+            ]
+        a_terms, b_terms = [], []
+        for (w, f), pick in zip(ins, picks, strict=True):
+            c = w * (den // f.den)
+            if f.A is not None:
+                a_terms.append((c, f.A if pick is None else f.A[pick], f.abits))
+            b_terms.append((c, f.B if pick is None else f.B[pick], f.bbits))
+        A = _combine(a_terms, 0, n)
+        B = _combine(b_terms, bias * den, n)
         out.append(_merge(starts, A, _full(n, 0) if B is None else B, den * layer.denom, nonneg))
     return out
+
+
+def _union(many: list[np.ndarray]) -> np.ndarray:
+    """Sorted union of piece starts; the largest list itself when it holds all others."""
+    big = max(many, key=len)
+    for st in many:
+        if st is big:
+            continue
+        at = np.searchsorted(big, st)
+        if (at >= len(big)).any() or not np.array_equal(big[at], st):
+            return np.unique(np.concatenate(many))
+    return big
 
 
 def _full(n: int, value: int) -> np.ndarray:
@@ -288,7 +379,7 @@ class _Line:
     def __init__(self, S: np.ndarray, D: int) -> None:
         self.S, self.D, self.K = S, D, len(S)
 
-    def relu(self, fn: _Fn) -> _Fn:
+    def relu(self, fn: Any) -> Any:
         """``ReLU`` of a unit's pre-activation, splitting pieces where the sign changes.
 
         On a piece with ``A > 0`` the value ``(A S + B D) / den`` is positive
@@ -297,6 +388,7 @@ class _Line:
         """
         if fn.nonneg:
             return fn
+        assert isinstance(fn, _Fn)
         starts, A, B = fn.starts, fn.A, fn.B
         n = len(B)
         ends = np.append(starts[1:], self.K)  # exclusive
@@ -479,8 +571,9 @@ def _line(net: Network, inputs: ExactInputs) -> tuple[_Line, np.ndarray, np.ndar
     return _Line(_shrink(s_sorted[new])[0], den), order, np.cumsum(new) - 1
 
 
-def _outputs(line: _Line, f: _Fn) -> tuple[np.ndarray, np.ndarray]:
+def _outputs(line: _Line, f: Any) -> tuple[np.ndarray, np.ndarray]:
     """A unit's exact values ``num / den`` at every distinct line value."""
+    f = _concrete(f)
     piece = np.repeat(np.arange(len(f.starts)), np.diff(np.append(f.starts, line.K)))
     B = f.B[piece]
     num, den = B, _full(line.K, f.den)
