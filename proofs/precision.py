@@ -23,7 +23,7 @@ import numpy as np
 from proofs.backends.scalar import exact_rows
 from proofs.errors import DataError, ParameterError
 from proofs.exact import ExactInputs, exact_inputs
-from proofs.export import DTYPES, float_layers, to_onnx
+from proofs.export import DTYPES, float_layers, optional_module, to_onnx
 from proofs.network import Network
 
 __all__ = [
@@ -175,8 +175,6 @@ def float_forward(
 
 
 def _ort_forward(net: Network, x: np.ndarray, dtype: str) -> list[np.ndarray]:
-    from proofs.export import optional_module
-
     ort = optional_module("onnxruntime", "onnx")
     model = to_onnx(net, dtype, all_layers=True, allow_overflow=True)
     opts = ort.SessionOptions()
@@ -299,6 +297,7 @@ def precision_report(
     runtimes: tuple[str, ...] | None = None,
     layer_points: int = 200,
     backend: str = "auto",
+    progress: Any = None,
 ) -> PrecisionReport:
     """Run ``net`` in float on ``(X, y)`` and compare with exact evaluation.
 
@@ -317,6 +316,9 @@ def precision_report(
         point is compared at the output.
     backend : str
         Exact arithmetic backend for the reference values.
+    progress : callable, optional
+        Called as ``progress(step, done, total)`` after each step (the exact
+        reference, each float run, the bit count).
 
     Examples
     --------
@@ -343,21 +345,43 @@ def precision_report(
         if dt not in DTYPES:
             raise ParameterError(f"unknown dtype {dt!r}; choose from {', '.join(DTYPES)}")
     chosen = tuple(available_runtimes()) if runtimes is None else runtimes
+    for rt in chosen:
+        if rt not in RUNTIMES:
+            raise ParameterError(f"unknown runtime {rt!r}; choose one of {', '.join(RUNTIMES)}")
+        if rt == "onnxruntime":
+            optional_module("onnxruntime", "onnx")
     from proofs.backends import scalar
+    from proofs.float_certify import mantissa_bits_needed
 
+    total = 2 + len(chosen) * len(dtypes)
+    step = _stepper(progress, total)
     line_backend = "scalar" if backend == "auto" and scalar.applicable(net) else backend
     out = net.evaluate(x, backend=line_backend)
     exact_out = [Fraction(int(n), int(q)) for n, q in zip(out.nums[:, 0], out.dens, strict=True)]
     exact_ok = sum(1 for e, lab in zip(exact_out, labels.tolist(), strict=True) if e == lab)
     sub = x[: min(layer_points, len(x))]
     exact_layers = exact_forward(net, sub, backend) if len(sub) else []
-    runs = [
-        _run(net, x, labels, exact_out, exact_layers, rt, dt, backend) for rt in chosen for dt in dtypes
-    ]
-    from proofs.float_certify import mantissa_bits_needed
-
+    step("exact reference")
+    runs = []
+    for rt in chosen:
+        for dt in dtypes:
+            runs.append(_run(net, x, labels, exact_out, exact_layers, rt, dt, backend))
+            step(f"{rt} {dt}")
     needed = mantissa_bits_needed(net, sub, backend, exact_layers=exact_layers) if len(sub) else []
+    step("bits needed")
     return PrecisionReport(len(x), exact_ok, net.depth, net.max_bits, runs, needed)
+
+
+def _stepper(progress: Any, total: int) -> Any:
+    done = 0
+
+    def step(name: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(name, done, total)
+
+    return step
 
 
 def price_of_float64(

@@ -162,3 +162,18 @@ def test_price_of_float64() -> None:
     assert price["capped"]["max_bits"] <= 50
     assert price["plain"] == __import__("bounds.upper").upper.construction_sizes(20000, 8, 10, 0.01, width=32)
     assert price["ratio"]["depth"] == price["capped"]["depth"] / price["plain"]["depth"]
+
+
+def test_progress_and_missing_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from proofs.errors import MemcapError
+
+    net = Network([AffineLayer.from_dense([[1]], [0]), AffineLayer.from_dense([[1]], [0])])
+    calls: list[tuple[str, int, int]] = []
+    precision_report(net, [[0.5]], [0], runtimes=("numpy",), progress=lambda *a: calls.append(a))
+    assert [c[1] for c in calls] == [1, 2, 3, 4] and all(c[2] == 4 for c in calls)
+    assert [c[0] for c in calls] == ["exact reference", "numpy float64", "numpy float32", "bits needed"]
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    with pytest.raises(MemcapError, match=r"memcap\[onnx\]"):
+        precision_report(net, [[0.5]], [0], runtimes=("onnxruntime",))

@@ -165,7 +165,11 @@ def precision_cmd(
     network = load_network(net)
     ds = load_dataset(data, rescale=rescale)
     with progress(not as_json) as bar:
-        task = bar.add_task("float runs and exact reference", total=1 + int(certify))
+        task = bar.add_task("exact reference", total=None)
+
+        def on_step(name: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{name} done", completed=done, total=total)
+
         report = precision_report(
             network,
             ds.X,
@@ -174,14 +178,14 @@ def precision_cmd(
             runtimes=tuple(runtime) or None,
             layer_points=layer_points,
             backend=backend,
+            progress=on_step,
         )
-        bar.update(task, advance=1)
         cert = None
         if certify:
             from proofs.float_certify import certify_float64_first_layer
 
+            bar.update(task, description="first-layer certificate")
             cert = certify_float64_first_layer(network, ds.X)
-            bar.update(task, advance=1)
     if as_json:
         payload = report.to_json()
         if cert is not None:
