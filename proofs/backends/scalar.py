@@ -177,6 +177,14 @@ def _combine(terms: list[tuple[int, np.ndarray, int]], extra: int, n: int) -> np
     if not terms and not extra:
         return None
     small = _bound(terms, extra) < _LIMIT and all(a.dtype != object for _, a, _ in terms)
+    if not small:
+        by_size: dict[int, list[tuple[int, np.ndarray, int]]] = {}
+        for c, arr, b in terms:
+            by_size.setdefault(abs(c), []).append((1 if c > 0 else -1, arr, b))
+        if len(by_size) < len(terms) and not (len(by_size) == 1 and 1 in by_size):
+            # c * (f - g) costs less than c * f - c * g when f - g is small (ReLU pairs)
+            inner = [(m, *_shrink(_combine(group, 0, n))) for m, group in by_size.items()]  # type: ignore[arg-type]
+            return _combine(inner, extra, n)
     total: Any = None
     for c, arr, _ in terms:
         arr = arr if small else _obj(arr)
