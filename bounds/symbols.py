@@ -163,10 +163,6 @@ class Problem:
                 f"at most (1 + 2/delta)^d = {cap:.6g} fit; lower N or delta, or raise d"
             )
 
-    def subs(self) -> dict[sympy.Symbol, Any]:
-        """The substitution ``{N: ..., delta: ..., d: ..., C: ...}`` for sympy."""
-        return {N: self.N, delta: sympy.nsimplify(self.delta), d: self.d, C: self.C}
-
     @property
     def collinear_possible(self) -> bool:
         """Whether ``N`` collinear delta-separated points fit (``N <= 2/delta + 1``)."""
