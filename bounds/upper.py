@@ -625,11 +625,13 @@ def _check_params(lay: Layout, params: int) -> None:
 
 
 def _fixed_params(N: int, d: int, n_b: int, n_c: int, label_min: int, P: int, bits: int | None) -> Layout:
-    """Least depth whose dense parameter count is at most ``P``, over a grid of widths."""
+    """Least depth whose dense parameter count is at most ``P``, over a grid of widths up to ``4 sqrt(P)``."""
     best: Layout | None = None
     least: tuple[int, Layout] | None = None
     W = 5
-    while W <= 1 << 16:
+    # a layout of width W has a layer of W units fed by one of at least W / 4
+    top = min(1 << 16, 4 * math.isqrt(P) + 24)
+    while W <= top:
         lay = _fixed_width(N, d, n_b, n_c, label_min, W, bits)
         if lay is not None:
             p = layout_sizes(lay)["params"]

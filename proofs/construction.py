@@ -246,7 +246,8 @@ def projection(
 
 
 # -- lemma 2: integer codes ----------------------------------------------------------
-_LIMB = 17  # limb bits: 64 products of a 17-bit limb and a 30-bit v_num sum exactly in float64
+_XLIMB = 27  # bits of a limb of x; a limb of v has 15 bits, so 64 products sum below 2**53
+_VLIMB = 15
 _CHUNK = 1 << 13
 
 
@@ -254,37 +255,40 @@ def _fixed_point_floor(X: np.ndarray, v_num: np.ndarray, e: int) -> np.ndarray |
     """``floor(y_i)`` with ``|y_i - 2**e <v, x_i>| <= 1/2``, from exact integer sums in float64.
 
     Each ``x`` is truncated to ``F`` fractional bits (error below ``sqrt(d) 2**-F``
-    after the dot product, at most ``2**-(e+1)`` by the choice of ``F``), split
-    into signed limbs of 17 bits; every limb-times-``v_num`` dot product is an
-    integer below ``2**53`` in magnitude, hence exact in float64 in any order.
-    Returns ``None`` when ``F`` would exceed 62 bits.
+    after the dot product, at most ``2**-(e+1)`` by the choice of ``F``) and split
+    into signed limbs of 27 bits; ``v_num`` into limbs of 15 bits. Every
+    limb-by-limb dot product is an integer below ``2**53`` in magnitude (for
+    ``d <= 64``), hence exact in float64 whatever the summation order. Returns
+    ``None`` when ``F`` would exceed 62 bits or ``d > 64``.
     """
     d = X.shape[1]
     F = e + 1 + math.ceil(math.log2(d) / 2)
-    if F > 62:
+    if F > 62 or d > 64:
         return None
-    limbs = -(-(F + 1) // _LIMB)
-    sh = F + V_BITS - e  # y = T / 2**sh with T = sum_l S_l 2**(17 l)
-    vf = v_num.astype(np.float64)
+    xlimbs = -(-(F + 1) // _XLIMB)
+    sh = F + V_BITS - e  # y = T / 2**sh with T = sum S_ab 2**(27 a + 15 b)
+    vlo = v_num & ((1 << _VLIMB) - 1)
+    vparts = [(0, vlo.astype(np.float64)), (_VLIMB, (v_num >> _VLIMB).astype(np.float64))]
     out = np.empty(X.shape[0], dtype=np.int64)
-    mask = (1 << _LIMB) - 1
+    mask = (1 << _XLIMB) - 1
     for lo in range(0, X.shape[0], _CHUNK):
         # truncation toward zero: |x - xi 2**-F| < 2**-F, and |xi| <= 2**F
         xi = (X[lo : lo + _CHUNK] * 2.0**F).astype(np.int64)
         whole = np.zeros(len(xi), dtype=np.int64)
         rest = np.zeros(len(xi), dtype=np.int64)
-        for li in range(limbs):
-            # signed limbs: the low ones in [0, 2**17), the top one carries the sign
-            limb = (xi & mask) if li < limbs - 1 else xi
-            xi = xi >> _LIMB
-            S = (limb.astype(np.float64) @ vf).astype(np.int64)
-            pos = _LIMB * li
-            if pos >= sh:
-                whole += S << (pos - sh)
-            else:
-                q, r = np.divmod(S, np.int64(1) << (sh - pos))
-                whole += q
-                rest += r << pos
+        for a in range(xlimbs):
+            # signed limbs: the low ones in [0, 2**27), the top one carries the sign
+            limb = ((xi & mask) if a < xlimbs - 1 else xi).astype(np.float64)
+            xi = xi >> _XLIMB
+            for vpos, vpart in vparts:
+                S = (limb @ vpart).astype(np.int64)
+                pos = _XLIMB * a + vpos
+                if pos >= sh:
+                    whole += S << (pos - sh)
+                else:
+                    q, r = np.divmod(S, np.int64(1) << (sh - pos))
+                    whole += q
+                    rest += r << pos
         out[lo : lo + len(whole)] = whole + np.floor_divide(rest, np.int64(1) << sh)
     return out
 
