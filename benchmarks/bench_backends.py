@@ -60,30 +60,40 @@ def timed(net: Network, x, backend: str):
     return out, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=20_000, help="number of input points")
-    parser.add_argument("--d", type=int, default=16, help="input dimension")
-    parser.add_argument("--width", type=int, default=16, help="width of each hidden layer")
-    parser.add_argument("--depth", type=int, default=2, help="number of hidden layers")
-    parser.add_argument("--bits", type=int, default=4000, help="bits of every weight numerator")
-    parser.add_argument("--ref-n", type=int, default=1000, help="reference subset when extrapolating")
-    parser.add_argument("--ref-budget", type=float, default=120.0,
-                        help="seconds allowed for a full reference run")
-    parser.add_argument("--full-ref", action="store_true", help="always run the reference on all points")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+def build_dyadic_network(d: int, width: int, bits: int, small_layers: int, seed: int) -> Network:
+    """Two rounds of steps of dyadic projections, then small integer layers.
 
-    net = build_network(args.d, [args.width] * args.depth, args.bits, args.seed)
-    x = ball_points(args.n, args.d, args.seed)
-    print(f"network: {args.d} -> {' -> '.join(map(str, net.widths))} -> 1, {args.bits}-bit weights "
-          f"over 2**{args.bits}, max_bits {net.max_bits}; {args.n} points in the unit ball")
+    A round computes pairs ``2**10 p.h + 1`` and ``2**10 p.h`` for projections
+    ``p`` with ``bits``-bit numerators over ``2**bits``, then their difference:
+    a step with values in [0, 1], exactly 0 or 1 for most points. The second
+    round projects the first round's steps. Small integer layers follow, as in
+    a construction's gadgets.
+    """
+    rng = random.Random(seed)
 
-    # the reference: full, or a timed subset extrapolated linearly
-    sub = min(args.n, args.ref_n)
+    def steps(n_in: int) -> list[AffineLayer]:
+        proj = [[rng.getrandbits(bits) - (1 << (bits - 1)) for _ in range(n_in)] for _ in range(width)]
+        pairs = AffineLayer.from_dense([row for p in proj for row in (p, p)],
+                                       [v for _ in proj for v in (1 << (bits - 10), 0)],
+                                       denom=1 << (bits - 10))
+        diff = AffineLayer.from_triplets(width, 2 * width, [(j, 2 * j + s, 1 - 2 * s) for j in range(width)
+                                                            for s in (0, 1)], [0] * width)
+        return [pairs, diff]
+
+    small = [AffineLayer.from_dense([[rng.randint(-3, 3) for _ in range(width)] for _ in range(width)],
+                                    [rng.randint(-3, 3) for _ in range(width)], denom=2)
+             for _ in range(small_layers)]
+    out = AffineLayer.from_dense([[rng.randint(-3, 3) for _ in range(width)]], [0])
+    layers = [*steps(d), *steps(width), *small, out]
+    return Network(layers, meta={"benchmark": "backends-dyadic", "seed": seed})
+
+
+def compare(net: Network, x: np.ndarray, args: argparse.Namespace) -> int:
+    """Time the reference and every applicable backend on ``x``; 1 if any disagrees."""
+    sub = min(len(x), args.ref_n)
     ref_sub, w_sub, c_sub = timed(net, x[:sub], "python")
-    scale = args.n / sub
-    if sub == args.n:
+    scale = len(x) / sub
+    if sub == len(x):
         ref, w_ref, c_ref, how = ref_sub, w_sub, c_sub, "measured on all points"
     elif args.full_ref or w_sub * scale <= args.ref_budget:
         ref, w_ref, c_ref = timed(net, x, "python")
@@ -91,7 +101,6 @@ def main(argv: list[str] | None = None) -> int:
     else:
         ref, w_ref, c_ref = None, w_sub * scale, c_sub * scale
         how = f"EXTRAPOLATED linearly from {sub} points (use --full-ref to measure)"
-    print("times are wall-clock and CPU seconds of this process; ratios are reference time / backend time")
     print(f"{'python':>8}: wall {w_ref:8.2f} s  cpu {c_ref:8.2f} s   reference, {how}")
 
     status = 0
@@ -113,11 +122,42 @@ def main(argv: list[str] | None = None) -> int:
         if ref is not None:
             same = out.same_as(ref)
         else:  # compare with the reference where it ran
-            head = type(out)(out.nums[:sub], out.dens[:sub], name)
-            same = head.same_as(ref_sub)
+            same = type(out)(out.nums[:sub], out.dens[:sub], name).same_as(ref_sub)
         status |= 0 if same else 1
         print(f"{name:>8}: wall {wall:8.2f} s  cpu {cpu:8.2f} s   ratio wall {w_ref / wall:5.1f}x  "
               f"cpu {c_ref / cpu:5.1f}x   {'exact agreement' if same else 'DISAGREES WITH THE REFERENCE'}")
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=20_000, help="number of input points")
+    parser.add_argument("--d", type=int, default=16, help="input dimension")
+    parser.add_argument("--width", type=int, default=16, help="width of each hidden layer")
+    parser.add_argument("--depth", type=int, default=2, help="number of hidden layers (dense network)")
+    parser.add_argument("--bits", type=int, default=4000, help="bits of every big weight numerator")
+    parser.add_argument("--scenario", choices=["dense", "dyadic", "all"], default="all",
+                        help="dense: the issue's 16x16 network; dyadic: steps then small layers")
+    parser.add_argument("--ref-n", type=int, default=1000, help="reference subset when extrapolating")
+    parser.add_argument("--ref-budget", type=float, default=120.0,
+                        help="wall-clock seconds allowed for a full reference run")
+    parser.add_argument("--full-ref", action="store_true", help="always run the reference on all points")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    x = ball_points(args.n, args.d, args.seed)
+    print("times are wall-clock and CPU seconds of this process; ratios are reference time / backend time")
+    status = 0
+    if args.scenario in ("dense", "all"):
+        net = build_network(args.d, [args.width] * args.depth, args.bits, args.seed)
+        print(f"\n[dense] {args.d} -> {' -> '.join(map(str, net.widths))} -> 1, {args.bits}-bit weights "
+              f"over 2**{args.bits}, max_bits {net.max_bits}; {args.n} points in the unit ball")
+        status |= compare(net, x, args)
+    if args.scenario in ("dyadic", "all"):
+        net = build_dyadic_network(args.d, args.width, args.bits, 2, args.seed)
+        print(f"\n[dyadic] {args.d} -> {' -> '.join(map(str, net.widths))} -> 1: two rounds of steps of "
+              f"{args.bits}-bit projections, then small integer layers; {args.n} points in the unit ball")
+        status |= compare(net, x, args)
     return status
 
 

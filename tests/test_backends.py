@@ -296,8 +296,14 @@ def test_big_integer_backends_finish_in_int64_when_values_shrink(name, monkeypat
     assert out.as_fractions() == reference(net, x)
     assert calls == [1]
     calls.clear()
+    mixed = [[0.5, -0.25], [2.0**-100, 3.0], [3.0, 7.0]]  # the second row's denominator stays big
+    out = evaluate(net, mixed, backend=name)
+    assert out.as_fractions() == reference(net, mixed)
+    assert calls == [1] and int(out.dens[1]) >= 2**100 and int(out.dens[0]) < 2**62
+    calls.clear()
     stays_big = Network([first, AffineLayer.from_dense([[2**70, 1], [1, 1]], [0, 0]), small[1]])
-    assert evaluate(stays_big, x, backend=name).as_fractions() == reference(stays_big, x)
+    big_rows = x[:2]  # the third row would become small: relu(-1, 2) meets 2**70 with a zero
+    assert evaluate(stays_big, big_rows, backend=name).as_fractions() == reference(stays_big, big_rows)
     assert calls == []
 
 

@@ -2,9 +2,9 @@
 
 Each hidden layer's output goes through ReLU and the per-row power-of-two
 reduction (:mod:`proofs.backends.dyadic`); then, if the remaining layers hold
-only small integers, the loop tries to finish in int64 under the proof of
-:func:`proofs.backends.int64.finish_in_int64` (a few times at most, so a deep
-network whose values stay large pays little for trying).
+only small integers, the rows whose values have become small finish in int64
+under the proof of :func:`proofs.backends.int64.finish_in_int64` (tried a few
+times at most, so a deep network whose values stay large pays little).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def convert_array(values: np.ndarray, convert: Callable[[int], Any]) -> np.ndarr
 
 
 def python_ints(values: np.ndarray) -> np.ndarray:
-    """Backend integers as an object array of Python ints (int64 arrays pass through)."""
-    return values if values.dtype == np.int64 else convert_array(values, int)
+    """Backend integers as an object array of Python ints."""
+    return convert_array(values, int)
 
 
 def run(
@@ -44,9 +44,16 @@ def run(
     convert: Callable[[int], Any],
     product: Callable[[np.ndarray, np.ndarray, AffineLayer], np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Evaluate with integers made by ``convert`` and layer products by ``product(a, den, layer)``."""
+    """Evaluate with integers made by ``convert`` and layer products by ``product(a, den, layer)``.
+
+    Rows that :func:`~proofs.backends.int64.finish_in_int64` takes over leave
+    the big-integer batch; the others go on to the output layer.
+    """
     a = convert_array(inputs.nums, convert)
     den = convert_array(inputs.dens, convert)
+    out_nums = np.empty((len(den), net.output_dim), dtype=object)
+    out_dens = np.empty(len(den), dtype=object)
+    left = np.arange(len(den))  # original index of each row still in the batch
     small_from = len(net.layers)
     while small_from > 0 and net.layers[small_from - 1].is_small:
         small_from -= 1
@@ -56,11 +63,18 @@ def run(
         z = product(a, den, layer)
         den = den * convert(layer.denom)
         if i == last:
-            return python_ints(z), python_ints(den)
+            out_nums[left] = python_ints(z)
+            out_dens[left] = python_ints(den)
+            break
         a, den = reduce_pow2(relu(z), den)
         if i + 1 >= small_from and tries < _TRIES:
             tries += 1
             done = finish_in_int64(net, i + 1, a, den)
             if done is not None:
-                return done
-    raise AssertionError("unreachable: the last layer returns")
+                rows, nums, dens = done
+                out_nums[left[rows]] = nums
+                out_dens[left[rows]] = dens
+                left, a, den = left[~rows], a[~rows], den[~rows]
+                if not len(left):
+                    break
+    return out_nums, out_dens

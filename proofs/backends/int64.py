@@ -62,36 +62,38 @@ def evaluate(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarray]
     return run_layers(net.layers, inputs.nums.astype(np.int64), inputs.dens.astype(np.int64))
 
 
-def _small_int64(values: np.ndarray) -> np.ndarray | None:
-    if values.size and int(np.abs(values).max()) >= _SMALL:
-        return None
-    return np.array([int(v) for v in values.reshape(-1)], dtype=np.int64).reshape(values.shape)
-
-
 def finish_in_int64(
     net: Network, start: int, a: np.ndarray, den: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Layers ``start:`` of ``net`` in int64 on the batch ``a / den``, if proven safe; else None.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Layers ``start:`` of ``net`` in int64 for the rows of ``a / den`` where that is proven safe.
 
-    ``a`` and ``den`` hold big integers (objects); nothing is computed when the
+    ``a`` and ``den`` hold big integers (objects). The rows whose values fit in
+    62 bits are checked together with :func:`check_int64`; if the proof holds,
+    returns ``(rows, nums, dens)``: a boolean mask of those rows and their
+    outputs. Returns None, computing nothing, when no row qualifies or the
     proof fails.
 
     Examples
     --------
     >>> from proofs.network import AffineLayer, Network
     >>> net = Network([AffineLayer.from_dense([[1]], [0]), AffineLayer.from_dense([[3]], [1], denom=2)])
-    >>> a, den = np.array([[5]], dtype=object), np.array([4], dtype=object)
-    >>> [x.tolist() for x in finish_in_int64(net, 1, a, den)]
-    [[[19]], [8]]
-    >>> finish_in_int64(net, 1, a * 2**70, den) is None
+    >>> a, den = np.array([[5], [2**70]], dtype=object), np.array([4, 1], dtype=object)
+    >>> rows, nums, dens = finish_in_int64(net, 1, a, den)
+    >>> rows.tolist(), nums.tolist(), dens.tolist()
+    ([True, False], [[19]], [8])
+    >>> finish_in_int64(net, 1, a[1:], den[1:]) is None
     True
     """
     rest = net.layers[start:]
     if not all(layer.is_small for layer in rest):
         return None
-    a64, den64 = _small_int64(a), _small_int64(den)
-    if a64 is None or den64 is None:
+    rows = (np.abs(a).max(axis=1) < _SMALL) & (den < _SMALL)
+    rows = rows.astype(bool)
+    if not rows.any():
         return None
+    a64 = np.array([[int(v) for v in row] for row in a[rows]], dtype=np.int64).reshape(-1, a.shape[1])
+    den64 = np.array([int(v) for v in den[rows]], dtype=np.int64)
     if not check_int64(Network(rest), ExactInputs(a64, den64)).safe:
         return None
-    return run_layers(rest, a64, den64)
+    nums, dens = run_layers(rest, a64, den64)
+    return rows, nums, dens
