@@ -22,7 +22,16 @@ import io
 from bounds.errors import ParameterError
 from bounds.queries import QueryResult, Row
 
-__all__ = ["FORMATS", "render", "to_latex", "to_markdown", "to_csv", "latex_document", "tex_escape"]
+__all__ = [
+    "FORMATS",
+    "render",
+    "to_latex",
+    "to_markdown",
+    "to_csv",
+    "latex_document",
+    "tex_escape",
+    "tex_number",
+]
 
 #: Table formats by name.
 FORMATS = ("latex", "markdown", "csv")
@@ -52,6 +61,21 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX.get(ch, ch) for ch in text)
 
 
+def tex_number(x: float) -> str:
+    """A float in LaTeX math: ``7e-05`` becomes ``7 \\cdot 10^{-5}``.
+
+    Examples
+    --------
+    >>> print(tex_number(7e-05), tex_number(0.25))
+    7 \\cdot 10^{-5} 0.25
+    """
+    text = f"{x:g}"
+    if "e" not in text:
+        return text
+    mant, exp = text.split("e")
+    return f"{mant} \\cdot 10^{{{int(exp)}}}"
+
+
 def render(result: QueryResult, fmt: str) -> str:
     """The table of ``result`` in ``fmt`` (one of :data:`FORMATS`)."""
     if fmt == "latex":
@@ -78,8 +102,9 @@ def to_latex(result: QueryResult, caption: str | None = None, label: str = "tab:
     marks = {id(r): i for i, (r, _) in enumerate(notes, start=1)}
     p = result.problem
     cap = caption or (
-        f"Least {result.solves_for} implied by each bound for $N = {p.N}$, $\\delta = {p.delta:g}$, "
-        f"$d = {p.d}$, $C = {p.C}$ at {result.given} ${result.given_value}$."
+        f"Least {result.solves_for} implied by each bound for $N = {p.N}$, "
+        f"$\\delta = {tex_number(p.delta)}$, $d = {p.d}$, $C = {p.C}$ "
+        f"at {result.given} ${result.given_value}$."
     )
     lines = [
         r"\begin{table}[ht]",
@@ -96,8 +121,9 @@ def to_latex(result: QueryResult, caption: str | None = None, label: str = "tab:
         bd = r.bound
         mark = f"\\textsuperscript{{{marks[id(r)]}}}" if id(r) in marks else ""
         lines.append(
-            f"{tex_escape(bd.title)}{mark} ({tex_escape(bd.source.label)}) & {bd.direction.value} & "
-            f"{tex_escape(bd.status.value)} & {tex_escape(r.text)} & ${bd.latex()}$ \\\\"
+            f"\\raggedright {tex_escape(bd.title)}{mark} ({tex_escape(bd.source.label)}) & "
+            f"{bd.direction.value} & \\raggedright {tex_escape(bd.status.value)} & {tex_escape(r.text)} & "
+            f"${bd.latex()}$ \\\\"
         )
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     lines.append(r"\par\footnotesize " + tex_escape(result.summary()) + r"\par")
