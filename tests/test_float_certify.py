@@ -14,6 +14,7 @@ from proofs.errors import DataError
 from proofs.exact import exact_inputs
 from proofs.export import float_layers
 from proofs.float_certify import (
+    certify_float64,
     certify_float64_first_layer,
     gamma,
     layer_error_bounds,
@@ -272,3 +273,46 @@ def test_clamped_steps_are_exact_in_float64_after_a_certified_first_layer() -> N
             assert run.exactly_correct == len(y) and run.inexact_layers == [0]
         else:
             assert run.rounded_correct < len(y) and 2 in run.inexact_layers
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32), st.sampled_from([0, 20, 45, 70]))
+def test_certify_float64_is_sound(seed: int, weight_bits: int) -> None:
+    """Whatever it certifies holds for numpy's and onnxruntime's float64 runs."""
+    from proofs.precision import available_runtimes, float_forward
+
+    rng = np.random.default_rng(seed)
+    widths = [2, *rng.integers(1, 4, size=int(rng.integers(1, 4))).tolist(), 1]
+    layers = []
+    for a, b in zip(widths, widths[1:], strict=False):
+        w = [[int(rng.integers(-(2**12), 2**12)) << int(rng.integers(0, weight_bits + 1)) for _ in range(a)]
+             for _ in range(b)]
+        bias = [int(rng.integers(-(2**12), 2**12)) for _ in range(b)]
+        layers.append(AffineLayer.from_dense(w, bias, denom=int(rng.choice([1, 3, 2**6, 2**30]))))
+    net = Network(layers)
+    x = rng.integers(-64, 65, size=(6, 2)) / rng.choice([64.0, 3.0, 1.0])
+    exact = [row[0] for row in net.evaluate(x).as_fractions()]
+    y = np.array([round(v) for v in exact], dtype=object)
+    if any(abs(v) >= 2**62 for v in y):
+        return
+    y = y.astype(np.int64)
+    cert = certify_float64(net, x, y)
+    for runtime in available_runtimes():
+        out = float_forward(net, x, "float64", runtime)[-1][:, 0]
+        for v, e in zip(out.tolist(), exact, strict=True):
+            assert abs(Fraction(v) - e) <= Fraction(cert["max_error"]) * (1 + Fraction(1, 2**50))
+        if cert["certified"]:
+            assert np.array_equal(np.rint(out), y)
+        if cert["exact"] == len(y):
+            assert np.array_equal(out, y.astype(np.float64))
+
+
+def test_certify_float64_on_staircases() -> None:
+    for clamped in (False, True):
+        net, X, y = _staircase(60, clamped)
+        cert = certify_float64(net, X, y)
+        if clamped:
+            assert cert["certified"] and cert["exact"] == len(y)
+            assert cert["exact_layers"] == [2, 3] and cert["max_error"] == 0.0
+        else:
+            assert not cert["certified"] and cert["exact_layers"] == []
