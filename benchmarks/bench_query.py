@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--points", type=int, default=100_000, help="points in the vectorized sweep")
     parser.add_argument("--baseline-points", type=int, default=8, help="points evaluated one at a time")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+    args, _ = parser.parse_known_args(argv)  # run_all passes every flag to every benchmark
 
     points = make_points(args.points, args.seed)
     vectorized({k: v[:10] for k, v in points.items()})  # lambdify once, outside the timing

@@ -214,7 +214,11 @@ def vc_least_width(N: Any, L: Any, d: Any, max_width: int = 2**40) -> np.ndarray
         lo = np.where(grow, hi, lo)
         hi = np.where(grow, hi * 2, hi)
         if hi.max() > max_width:
-            raise ParameterError(f"no width up to {max_width} fits N={N.max():g} points at depth L")
+            bad = np.flatnonzero(grow & (hi > max_width))
+            raise ParameterError(
+                f"no width up to {max_width} fits N={N.flat[bad[0]]:g} points at depth L={L.flat[bad[0]]:g}; "
+                "raise the depth"
+            )
         grow = vc_uniform_margin(N, hi, L, d) < 0
     while (hi - lo > 1).any():
         mid = np.floor((lo + hi) / 2)
