@@ -372,6 +372,7 @@ def layout_sizes(lay: Layout) -> dict[str, Any]:
         "params": params,
         "nonzeros": nonzeros,
         "max_bits": _max_bits(lay),
+        "max_bits_exact": lay.selection_depth >= 2,
         "max_value_bits": lay.lane_bits + 1,
         "k": lay.k,
         "lanes": lay.lanes,
@@ -668,7 +669,10 @@ def construction_sizes(
     ``n_b`` is the code bit count actually used (``memorize`` reports it);
     ``None`` means the guaranteed one, :func:`code_bits` ``(N, d, delta)``.
     ``n_c`` defaults to :func:`label_bits` ``(C)`` (labels ``label_min ..
-    label_min + C - 1``). ``max_bits`` counts every layer after the first.
+    label_min + C - 1``). ``max_bits`` counts every layer after the first; it is
+    exact when the selection has at least two layers (``max_bits_exact``), else
+    an upper bound: the first extraction layer's biases then absorb the first
+    group's lane number, whose top digits depend on the data.
 
     >>> s = construction_sizes(100, 2, 2, 0.1, depth=60)
     >>> s["depth"] <= 60, s["n_b"], s["n_c"]
