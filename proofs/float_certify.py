@@ -523,9 +523,9 @@ def certify_float64(net: Network, X: Any, y: Any) -> dict[str, Any]:
         err = -((-err * R[:, None]) // g[:, None])  # rounded up, over R
         if i < last:
             h = np.where(z > 0, z, 0)
-            radius = np.where(z * R[:, None] + err * D[:, None] <= 0, 0, err)
-            den = D
-        if not (radius if i < last else err).any():
+            err = np.where(z * R[:, None] + err * D[:, None] <= 0, 0, err)  # ReLU of a sure non-positive
+            radius, den = err, D
+        if not err.any():
             exact_layers.append(i)
     target = _obj(labels)[:, None] * D[:, None]
     miss = np.abs(z - target)
