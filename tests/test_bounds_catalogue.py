@@ -147,3 +147,13 @@ def test_least_depth_falls_with_width_and_rises_with_n(n: int, w: int, dim: int)
         here = least_depth(bound, N=n, W=w, **vals)
         assert least_depth(bound, N=n, W=w + 1, **vals) <= here
         assert least_depth(bound, N=max(1, n - 1), W=w, **vals) <= here
+
+
+def test_ours_holds_exactly_from_the_built_depth() -> None:
+    from bounds.catalogue import OURS
+
+    sizes = upper.construction_sizes(300, 3, 4, 0.01, width=16)
+    vals = {"N": 300, "d": 3, "C": 4, "delta": 0.01, "W": 16}
+    assert bool(OURS.holds(**vals, L=sizes["depth"]))
+    assert not bool(OURS.holds(**vals, L=sizes["depth"] - 1))
+    assert not bool(OURS.holds(**{**vals, "W": 2}, L=10**6))  # below the construction's least width
