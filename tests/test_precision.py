@@ -148,6 +148,12 @@ def test_cli_precision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) 
     assert payload["points"] == 2 and [r["dtype"] for r in payload["runs"]] == ["float64", "float32"]
     assert payload["runs"][0]["rounded_correct"] == 0
     assert payload["float64_first_layer"]["certified"] is False
+    assert main(["precision", "net.json", "data.npz", "--runtime", "numpy", "--certify-all", "--json"]) == 0
+    whole = json.loads(capsys.readouterr().out)["float64_network"]
+    assert whole["certified"] is False and whole["points"] == 2
+    args = ["precision", "net.json", "data.npz", "--runtime", "numpy", "--certify", "--certify-all"]
+    assert main(args) == 0
+    assert "float64 network certificate" in capsys.readouterr().out
     assert main(["precision", "net.json", "data.npz", "--dtype", "float64"]) == 0
     out = capsys.readouterr().out
     assert "numpy" in out and "float64" in out and "float32" not in out

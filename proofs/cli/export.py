@@ -11,7 +11,7 @@ from rich.table import Table
 from proofs.cli.common import console, print_json, progress
 from proofs.errors import ParameterError
 
-__all__ = ["register", "precision_table", "certificate_table"]
+__all__ = ["register", "precision_table", "certificate_table", "network_certificate_table"]
 
 
 def export_cmd(
@@ -124,6 +124,21 @@ def certificate_table(cert: dict[str, Any]) -> Table:
     return table
 
 
+def network_certificate_table(cert: dict[str, Any]) -> Table:
+    """A rich table of :func:`proofs.float_certify.certify_float64`'s result."""
+    table = Table(title="float64 network certificate", show_header=False, title_justify="left")
+    table.add_column("quantity", style="bold")
+    table.add_column("value")
+    n = cert["points"]
+    verdict = "yes" if cert["certified"] else f"NO (first points {cert['first_failing']})"
+    table.add_row("every label, rounded", verdict)
+    table.add_row("outputs = label exactly", f"{cert['exact']}/{n}")
+    table.add_row("outputs within 1/2", f"{cert['rounded']}/{n}")
+    table.add_row("output error bound", f"{cert['max_error']:.3g}")
+    table.add_row("layers proven exact", str(cert["exact_layers"]) if cert["exact_layers"] else "none")
+    return table
+
+
 def precision_cmd(
     net: Path = typer.Argument(..., help="Network file written by memcap (.npz or .json)."),
     data: Path = typer.Argument(..., help="Its data set: .npz (X, y), .csv (label last) or 'digits'."),
@@ -141,6 +156,12 @@ def precision_cmd(
     certify: bool = typer.Option(
         False, "--certify", help="Also certify the float64 first layer by exact error analysis."
     ),
+    certify_all: bool = typer.Option(
+        False,
+        "--certify-all",
+        help="Also prove which labels every float64 evaluation returns, in any summation order "
+        "(exact error propagation through every unit of every point: slow on big data).",
+    ),
     rescale: bool = typer.Option(
         False, "--rescale", help="Divide the points by a power of two if they leave the unit ball."
     ),
@@ -156,7 +177,8 @@ def precision_cmd(
     own (its output differs from the exact image of its own float input).
     This measures and never certifies, except --certify: an exact
     certificate that float64 rounding in the first layer moves no point
-    across a step.
+    across a step, and --certify-all: an exact proof of what every float64
+    evaluation outputs on every point.
     """
     from proofs.data import load_dataset
     from proofs.io import load_network
@@ -186,15 +208,25 @@ def precision_cmd(
 
             bar.update(task, description="first-layer certificate")
             cert = certify_float64_first_layer(network, ds.X)
+        whole = None
+        if certify_all:
+            from proofs.float_certify import certify_float64
+
+            bar.update(task, description="whole-network float64 certificate")
+            whole = certify_float64(network, ds.X, ds.y)
     if as_json:
         payload = report.to_json()
         if cert is not None:
             payload["float64_first_layer"] = cert
+        if whole is not None:
+            payload["float64_network"] = whole
         print_json(payload)
         return
     console.print(precision_table(report))
     if cert is not None:
         console.print(certificate_table(cert))
+    if whole is not None:
+        console.print(network_certificate_table(whole))
 
 
 def register(app: typer.Typer) -> None:
