@@ -250,9 +250,19 @@ class SegmentRegions:
         return str(n) if self.complete else f">= {n}"
 
     @property
-    def linear_pieces(self) -> int | None:
-        """Maximal intervals on which the restricted output is affine (``None`` if stopped)."""
-        return len(self.breakpoints) + 1 if self.complete else None
+    def linear_pieces(self) -> int:
+        """Maximal intervals on which the restricted output is affine.
+
+        Raises :class:`~proofs.errors.NetworkError` when counting stopped at the
+        vertex limit: then only :attr:`activation_regions` (a lower bound) is known.
+        """
+        if not self.complete:
+            raise NetworkError(
+                f"the region count along {self.segment.label} stopped after hidden layer "
+                f"{self.stopped_after} with >= {self.activation_regions} activation regions; "
+                "the linear pieces are unknown (raise max_vertices to count further)"
+            )
+        return len(self.breakpoints) + 1
 
     def to_dict(self, points: bool = False) -> dict[str, Any]:
         """JSON-ready summary; with ``points`` also every breakpoint as a string ``p/q``."""
@@ -261,7 +271,7 @@ class SegmentRegions:
             "start": [str(v) for v in self.segment.start],
             "end": [str(v) for v in self.segment.end],
             "activation_regions": self.activation_regions,
-            "linear_pieces": self.linear_pieces,
+            "linear_pieces": self.linear_pieces if self.complete else None,
             "complete": self.complete,
             "per_layer": self.per_layer,
             "max_breakpoint_bits": self.max_bits,

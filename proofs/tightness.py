@@ -285,7 +285,7 @@ def run_case(
         needed = line_pieces_needed(ds.X, ds.y, net)
         most = math.prod(w + 1 for w in stats.widths[1:-1])
         case.regions = r.to_dict() | {"pieces_needed": needed, "pieces_at_most": most}
-        pieces = r.linear_pieces
+        pieces = r.linear_pieces if r.complete else None
         if r.activation_regions > most:
             case.failures.append(
                 f"{case.name}: {r.activation_regions} regions on the data line exceed {most}"

@@ -253,7 +253,10 @@ def test_counting_stops_at_the_limit_with_a_lower_bound():
     seg = Segment.between([0], [1])
     full = segment_regions(net, seg)
     part = segment_regions(net, seg, max_vertices=40)
-    assert not part.complete and part.linear_pieces is None and part.vertices == []
+    assert not part.complete and part.vertices == []
+    with pytest.raises(NetworkError, match="linear pieces are unknown"):
+        _ = part.linear_pieces
+    assert part.to_dict()["linear_pieces"] is None
     assert part.stopped_after is not None
     assert part.activation_regions <= full.activation_regions
     assert part.activation_regions >= full.per_layer[part.stopped_after - 1]
