@@ -270,3 +270,20 @@ def test_memorize_then_verify_100k() -> None:
 
     ds = make_dataset(100_000, 16, 10, 0.05, seed=1)
     _memorize_and_check(ds.X, ds.y, 64)
+
+
+@FAST
+@given(
+    st.lists(st.integers(0, 2**12), min_size=1, max_size=30, unique=True),
+    st.lists(st.integers(-10, 2**12 + 10), min_size=1, max_size=30),
+    st.sampled_from([0, 60, 70, 2000]),
+)
+def test_line_search_is_exact(offsets: list[int], probes: list[int], shift: int) -> None:
+    """Float-assisted search among big integers whose floats collide gives exact positions."""
+    base = 1 << shift
+    S = np.array(sorted(base + k for k in offsets), dtype=object)
+    line = scalar._Line(S, 1)
+    thr = np.array([base + p for p in probes], dtype=object)
+    for side in ("left", "right"):
+        expected = [sum(1 for v in S if (v < t if side == "left" else v <= t)) for t in thr]
+        assert line.search(thr, side).tolist() == expected

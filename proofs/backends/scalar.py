@@ -386,6 +386,36 @@ class _Line:
 
     def __init__(self, S: np.ndarray, D: int) -> None:
         self.S, self.D, self.K = S, D, len(S)
+        self.Sf: np.ndarray | None = None  # float keys for a first search among Python ints
+        if S.dtype == object:
+            try:
+                self.Sf = S.astype(np.float64)
+            except OverflowError:
+                pass
+
+    def search(self, thr: np.ndarray, side: Any) -> np.ndarray:
+        """Exact ``searchsorted`` of integer thresholds in ``S``.
+
+        Among Python ints, the rounded floats give the position first; every
+        position is then checked exactly against its neighbours, and the
+        exact search runs only for those that fail.
+        """
+        if self.Sf is None:
+            return np.searchsorted(self.S, _fit(thr, self.S), side=side)
+        try:
+            pos = np.searchsorted(self.Sf, thr.astype(np.float64), side=side)
+        except OverflowError:
+            return np.searchsorted(self.S, thr, side=side)
+        below = self.S[np.maximum(pos - 1, 0)]
+        above = self.S[np.minimum(pos, self.K - 1)]
+        if side == "right":  # S[pos - 1] <= thr < S[pos]
+            ok = ((pos == 0) | (below <= thr)) & ((pos == self.K) | (above > thr))
+        else:  # S[pos - 1] < thr <= S[pos]
+            ok = ((pos == 0) | (below < thr)) & ((pos == self.K) | (above >= thr))
+        bad = np.flatnonzero(~np.asarray(ok, dtype=bool))
+        if len(bad):
+            pos[bad] = np.searchsorted(self.S, thr[bad], side=side)
+        return pos
 
     def relu(self, fn: Any) -> Any:
         """``ReLU`` of a unit's pre-activation, splitting pieces where the sign changes.
@@ -411,9 +441,9 @@ class _Line:
             thr = np.where(up, num // a, -((-num) // a))
             pos = np.empty(len(sloped), dtype=np.int64)
             if up.any():
-                pos[up] = np.searchsorted(self.S, _fit(thr[up], self.S), side="right")
+                pos[up] = self.search(thr[up], "right")
             if (~up).any():
-                pos[~up] = np.searchsorted(self.S, _fit(thr[~up], self.S), side="left")
+                pos[~up] = self.search(thr[~up], "left")
             cut[sloped] = np.clip(pos, starts[sloped], ends[sloped])
             left_on[sloped], right_on[sloped] = ~up, up
         split = np.flatnonzero((cut > starts) & (cut < ends))
