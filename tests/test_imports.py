@@ -169,3 +169,22 @@ def test_onnx_matmul_add_chain_and_bad_nodes():
     bad = [*nodes[:2], helper.make_node("Sigmoid", ["z"], ["y"])]
     with pytest.raises(FormatError, match=r"\(Sigmoid\) is not supported"):
         from_onnx(model(bad))
+
+
+@needs_torch
+def test_torch_files_load_as_model_or_state_dict(tmp_path):
+    import torch
+
+    from proofs.export import to_torch
+
+    net = Network([AffineLayer.from_dense([[1, -3]], [1], denom=2), AffineLayer.from_dense([[5]], [0])])
+    model, state = to_torch(net)
+    torch.save(model, tmp_path / "model.pt")
+    torch.save(state, tmp_path / "state.pth")
+    for name in ("model.pt", "state.pth"):
+        back = load_model(tmp_path / name)
+        assert [layer.to_fractions() for layer in back.layers] == [
+            layer.to_fractions() for layer in net.layers
+        ]
+    with pytest.raises(FormatError, match="no such file"):
+        load_model(tmp_path / "missing.pt")
