@@ -194,7 +194,7 @@ def compare_sq_norms(X: Any, bound: float) -> np.ndarray:
     n2 = np.einsum("ij,ij->i", x, x)
     slack = _gamma(x.shape[1] + 2) * n2 + x.shape[1] * _TINY
     sign = np.where(n2 - slack > bound, 1, np.where(n2 + slack < bound, -1, 0)).astype(np.int64)
-    unsure = np.nonzero(np.abs(n2 - bound) <= slack)[0]
+    unsure = np.nonzero(sign == 0)[0]  # not settled by the float pass
     if unsure.size == 0:
         return sign
     rows = x[unsure]

@@ -143,6 +143,11 @@ def test_compare_sq_norms_is_exact(rows, nudge, bound, tiny):
     assert compare_sq_norms(x, bound).tolist() == expect
 
 
+def test_compare_sq_norms_where_float_margins_round_away():
+    # fl(x**2) + margin rounds to exactly 1: the float pass cannot settle this row
+    assert compare_sq_norms([[0.9999999999999997], [1.0], [1.0000000000000002]], 1.0).tolist() == [-1, 0, 1]
+
+
 def test_duplicate_groups_and_exact_values():
     assert duplicate_groups([[1.0], [2.0], [1.0], [2.0]]).tolist() == [0, 1, 0, 1]
     assert exact_sq_norms([[0.1]]) == [Fraction(0.1) ** 2]
