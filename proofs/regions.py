@@ -285,7 +285,7 @@ class SegmentRegions:
         return out
 
 
-def segment_regions(net: Network, segment: Segment, *, max_vertices: int | None = 200_000) -> SegmentRegions:
+def segment_regions(net: Network, segment: Segment, *, max_vertices: int | None = 100_000) -> SegmentRegions:
     """Exact activation regions and linear pieces of ``net`` along ``segment``.
 
     Every vertex carries its parameter ``t`` and its activations as integers

@@ -55,7 +55,7 @@ def measure(
     segments: int = 2,
     seed: int = 0,
     breakpoints: bool = False,
-    max_vertices: int | None = 200_000,
+    max_vertices: int | None = 100_000,
 ) -> dict[str, Any]:
     """Graph counts and exact regions of ``net``; with labels also an exact verification.
 

@@ -69,7 +69,7 @@ def analyze_cmd(
     out: Path | None = typer.Option(None, "--out", "-o", help="With --regions-2d: write a PNG picture here."),
     max_faces: int = typer.Option(20000, "--max-faces", min=1, help="Give up on a plane beyond this many."),
     max_vertices: int = typer.Option(
-        200_000, "--max-vertices", min=2, help="Stop a line count beyond this many vertices (lower bound)."
+        100_000, "--max-vertices", min=2, help="Stop a line count beyond this many vertices (lower bound)."
     ),
     rescale: bool = typer.Option(False, "--rescale", help="Rescale the data as memorize --rescale did."),
     as_json: bool = typer.Option(False, "--json", help="Print the measurements as JSON."),
