@@ -15,12 +15,15 @@ The format is described in ``docs/reference/certificate.md``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from proofs import __version__
 from proofs.errors import FormatError, VerificationError
@@ -37,6 +40,7 @@ __all__ = [
     "CertificateCheck",
     "check_certificate",
     "save_verified",
+    "data_digest",
 ]
 
 CERTIFICATE_FORMAT = "memcap-certificate"
@@ -44,6 +48,22 @@ CERTIFICATE_VERSION = 1
 
 # network sizes a certificate states; each is compared on re-checking
 _SIZE_KEYS = ("input_dim", "depth", "width", "widths", "params", "nonzeros", "max_bits", "total_bits")
+
+
+def data_digest(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a data file; for a built-in data set (``digits``), of its arrays.
+
+    A built-in set's digest covers the bytes of ``X`` (float64) then ``y``
+    (int64), so a changed installation is caught as a changed file would be.
+    """
+    if Path(path).is_file():
+        return sha256_file(path)
+    from proofs.data import load_dataset
+
+    ds = load_dataset(path)
+    digest = hashlib.sha256(np.ascontiguousarray(ds.X, dtype=np.float64).tobytes())
+    digest.update(np.ascontiguousarray(ds.y, dtype=np.int64).tobytes())
+    return digest.hexdigest()
 
 
 def make_certificate(
@@ -92,7 +112,7 @@ def make_certificate(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data": {
             "file": Path(data_path).name,
-            "sha256": sha256_file(data_path),
+            "sha256": data_digest(data_path),
             "points": verification.checked,
             "classes": classes,
         },
@@ -204,7 +224,7 @@ def check_certificate(
 
     mismatches: list[str] = []
     for part, path in (("data", data_path), ("network", net_path)):
-        actual = sha256_file(path)
+        actual = data_digest(path) if part == "data" else sha256_file(path)
         claimed = cert[part]["sha256"]
         if actual != claimed:
             mismatches.append(

@@ -167,3 +167,16 @@ def test_demo_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "network.npz",
         "certificate.json",
     }
+
+
+def test_memorize_and_verify_digits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip(
+        "sklearn", reason="the digits data set needs scikit-learn (pip install 'memcap[digits]')"
+    )
+    net, cert = str(tmp_path / "n.npz"), str(tmp_path / "c.json")
+    code, _, err = _run(capsys, "memorize", "digits", "--width", "32", "-o", net, "--cert", cert)
+    assert code == 0, err
+    assert len(read_certificate(cert)["data"]["sha256"]) == 64
+    code, out, err = _run(capsys, "verify", net, "digits", "--cert", cert, "--json")
+    assert code == 0, err
+    assert json.loads(out)["matched"] == 1797

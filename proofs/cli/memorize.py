@@ -165,7 +165,7 @@ def verify_cmd(
     both files is recomputed and every claim of the certificate is compared.
     The first failing points are named with their exact outputs.
     """
-    from proofs.certificate import check_certificate, read_certificate
+    from proofs.certificate import check_certificate, data_digest, read_certificate
     from proofs.data import load_dataset
     from proofs.files import sha256_file
     from proofs.io import load_network
@@ -188,7 +188,7 @@ def verify_cmd(
         "ok": ok,
         **result.to_json(),
         "network_sha256": sha256_file(net),
-        "data_sha256": sha256_file(data) if data.exists() else None,
+        "data_sha256": data_digest(data),
     }
     if cert is not None:
         payload["certificate"] = str(cert)
