@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["available", "missing", "evaluate"]
 
 _ROWS = 2048  # rows of the batch per fmpz_mat product
+_SIZE_CLASSES = [65, 257, 1025, 4097, 16385]  # row bit lengths multiplied apart
+_bit_length = np.frompyfunc(lambda v: v.bit_length(), 1, 1)
 
 
 def available() -> bool:
@@ -42,10 +44,16 @@ def _product(a: np.ndarray, den: np.ndarray, layer: AffineLayer) -> np.ndarray:
     if not is_dense(layer):
         return affine(a, den, plan)
     weight_t = flint.fmpz_mat(plan.dense_t().tolist())
+    aug = augment(a, den)
     out = np.empty((a.shape[0], layer.n_out), dtype=object)
-    for s in range(0, a.shape[0], _ROWS):  # blocks of rows bound the memory of the copies
-        block = augment(a[s : s + _ROWS], den[s : s + _ROWS])
-        out[s : s + _ROWS, :] = (flint.fmpz_mat(block.tolist()) * weight_t).tolist()
+    # FLINT's cost follows the largest entry, so rows of similar size go together
+    size = _bit_length(aug).max(axis=1).astype(np.int64)
+    group = np.digitize(size, _SIZE_CLASSES)
+    for g in np.unique(group).tolist():
+        rows = np.flatnonzero(group == g)
+        for s in range(0, len(rows), _ROWS):  # blocks of rows bound the memory of the copies
+            block = rows[s : s + _ROWS]
+            out[block, :] = (flint.fmpz_mat(aug[block].tolist()) * weight_t).tolist()
     return out
 
 
