@@ -4,7 +4,7 @@ A gadget reads *linear forms* over the previous layer's units (:class:`Lin`:
 integer coefficients and an integer constant), adds ReLU units to the layer
 being built (:class:`LayerBuilder`), and returns linear forms over the new
 units that equal the gadget's value on the data. Every identity below is exact
-under the stated condition (``docs/theory/upper.md``, Lemmas 3-7):
+under the stated condition (``docs/theory/upper.md``, Lemmas 3-6):
 
 - :func:`carry`: ``ReLU(x) = x`` for ``x >= 0``;
 - :func:`step`: ``ReLU(x - t + 1) - ReLU(x - t)`` is ``1`` for ``x >= t``, ``0`` for ``x <= t - 1``;
