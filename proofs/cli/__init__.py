@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         code = ex.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except MemcapError as err:
-        console_err.print(f"[bold red]error:[/] {err}", highlight=False)
+        console_err.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
         return err.exit_code
     except KeyboardInterrupt:
         console_err.print("interrupted")
