@@ -67,7 +67,9 @@ def analyze_cmd(
         help="Count regions on a plane exactly: axes:I,J[:H], points:I,J,K (data rows) or auto.",
     ),
     out: Path | None = typer.Option(None, "--out", "-o", help="With --regions-2d: write a PNG picture here."),
-    max_faces: int = typer.Option(20000, "--max-faces", min=1, help="Give up on a plane beyond this many."),
+    max_faces: int = typer.Option(
+        20000, "--max-faces", min=1, help="Give up on a plane beyond this many regions."
+    ),
     max_vertices: int = typer.Option(
         100_000, "--max-vertices", min=2, help="Stop a line count beyond this many vertices (lower bound)."
     ),
