@@ -14,9 +14,10 @@ Issue 4's performance claims, measured in one run:
    the prototype's time for the whole set (evaluation cost is the same for
    every point of a dense network). Ratio = prototype / (build + verify).
 
-Default sizes take a few minutes; ``--big`` adds N = 10^6 (about 1 GB of data).
+Default sizes (N = 10^4, 3 10^4, 10^5 at the builder's default width) take a
+few minutes; ``--big`` adds N = 10^6 (about half a GB of data, several minutes).
 
-    python benchmarks/bench_memorize.py [--sizes 10000,100000] [--big] [--width 16]
+    python benchmarks/bench_memorize.py [--sizes 10000,100000] [--big] [--width 64] [--no-proto]
 """
 
 from __future__ import annotations
@@ -126,10 +127,11 @@ def main() -> int:
     ap.add_argument("--big", action="store_true", help="add N = 1,000,000")
     ap.add_argument("--d", type=int, default=64)
     ap.add_argument("--classes", type=int, default=10)
-    ap.add_argument("--width", type=int, default=16, help="target width (0: the builder's default)")
+    ap.add_argument("--width", type=int, default=0, help="target width (0: the builder's default, 32)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--proto-n", type=int, default=2000, help="N of the prototype comparison")
     ap.add_argument("--proto-budget", type=float, default=30.0, help="seconds for the prototype")
+    ap.add_argument("--no-proto", action="store_true", help="skip the prototype comparison")
     ap.add_argument("--one", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     width = args.width or None
@@ -175,6 +177,8 @@ def main() -> int:
         print(
             f"largest ratio to the floor: {worst['ratio']:.1f}x at N={worst['N']} (goal: 20x at N=10^6)"
         )
+    if args.no_proto:
+        return 0
     p = prototype(args.proto_n, args.d, args.classes, width, args.seed, args.proto_budget)
     print(
         f"prototype (dense Fractions) at N={p['N']}: {p['proto']:.1f} s "

@@ -8,12 +8,31 @@ by layer, each unit's function *restricted to the data*: a list of pieces
 ``(A s + B) / den`` on each. Work is shared by all points of a piece, so a unit
 that is constant on a group of points costs one operation, not one per point.
 
-Semantics are those of :mod:`proofs.backends` exactly: nothing is rounded. The
-integers are int64 numpy arrays where a bound on their bit lengths proves that
-no overflow can happen, and arrays of Python ints otherwise. ReLU splits a
-piece where the affine function changes sign; the split point is found by an
-exact bisection over the data values of the piece. Adjacent pieces with equal
-coefficients are merged, so constant units stay one piece.
+Semantics are those of :mod:`proofs.backends` exactly: nothing is rounded.
+
+- ``s`` is computed over one common denominator ``D``: the inputs are brought
+  over one power of two and the first layer's dot products are formed in
+  int64 limbs and base ``2**31`` digits (or Python ints when that does not
+  fit); the points are sorted exactly by the numerators ``S``.
+- The integers are int64 numpy arrays where a bound on their bit lengths
+  proves that no overflow can happen, and arrays of Python ints otherwise.
+- ReLU splits a piece where the affine function changes sign: the values with
+  ``A S + B D > 0`` are those beyond one integer threshold, found by a binary
+  search among the sorted ``S``. Adjacent pieces with equal coefficients are
+  merged, so constant units stay one piece.
+- Sums of inputs over different pieces are formed from the inputs' jumps when
+  each has few pieces; nonnegative sums with nonnegative weights (which no
+  ReLU can change) are kept as formulas and computed once, when read.
+
+Examples
+--------
+>>> from proofs.network import AffineLayer, Network
+>>> from proofs.backends import evaluate
+>>> net = Network([AffineLayer.from_dense([[1, 1]], [0]),          # s = ReLU(x1 + x2)
+...                AffineLayer.from_dense([[1], [1]], [-1, -2]),   # ReLU(s - 1), ReLU(s - 2)
+...                AffineLayer.from_dense([[1, -1]], [0])])        # a ramp from 1 to 2
+>>> evaluate(net, [[0.5, 0.25], [1.0, 0.5], [2.0, 1.0]], backend="scalar").as_fractions()
+[[Fraction(0, 1)], [Fraction(1, 2)], [Fraction(1, 1)]]
 """
 
 from __future__ import annotations
