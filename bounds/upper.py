@@ -56,8 +56,9 @@ __all__ = [
 
 #: Fractional bits of the projection direction: ``v`` lies on the grid ``2**-V_BITS``.
 V_BITS = 30
-#: Least depth any layout reaches (``k >= n_c``, one slot, one group).
-MIN_DEPTH = 4
+#: Least depth of the construction's layouts: ``s``, a selection layer and a
+#: label digit (staircase, ``k >= n_c``) or a digit, a test and a product (one group).
+MIN_DEPTH = 3
 #: Largest bits per digit the planner considers (``2**(MAX_K + 1) + 4`` units per lane).
 MAX_K = 6
 
@@ -139,6 +140,9 @@ class Layout:
         Slots per lane; a group holds ``lanes * slots`` points.
     label_min : int
         Smallest label (the output bias).
+    staircase : bool
+        One point per group and no equality test: the lane only reads the
+        label digits of the selected point (needs ``lanes = slots = 1``).
     """
 
     N: int
@@ -150,6 +154,11 @@ class Layout:
     steps: int
     slots: int
     label_min: int = 0
+    staircase: bool = False
+
+    def __post_init__(self) -> None:
+        if self.staircase and (self.lanes, self.slots) != (1, 1):
+            raise ParameterError("a staircase layout has one lane and one slot")
 
     @property
     def S(self) -> int:
@@ -192,7 +201,9 @@ class Layout:
 
     @property
     def extraction_depth(self) -> int:
-        """Extraction layers ``(slots - 1) w + kc + 2``."""
+        """Extraction layers ``(slots - 1) w + kc + 2`` (``kc`` for a staircase)."""
+        if self.staircase:
+            return self.kc
         return (self.slots - 1) * self.w + self.kc + 2
 
     @property
@@ -201,6 +212,8 @@ class Layout:
 
     @property
     def regime(self) -> str:
+        if self.staircase:
+            return "staircase"
         return "deep" if self.k == 1 else "multibit"
 
     def q(self, r: int) -> int:
@@ -221,29 +234,36 @@ class Layout:
         """Layer ``i`` extracts a digit (all digits before the last slot's code)."""
         return i < (self.slots - 1) * self.w + self.kc
 
+    def has_u(self, i: int) -> bool:
+        """Layer ``i`` carries the rest of the lane number (a staircase drops it last)."""
+        return self.is_digit(i) and not (self.staircase and i == self.kc - 1)
+
     def has_lab(self, i: int) -> bool:
         r, j = divmod(i, self.w)
+        if self.staircase:
+            return 1 <= i <= self.kc - 1
         return r < self.slots and 1 <= j <= self.kc
 
     def is_trap(self, i: int) -> bool:
         r, j = divmod(i, self.w)
-        return r < self.slots and j == self.kc
+        return not self.staircase and r < self.slots and j == self.kc
 
     def is_prod(self, i: int) -> bool:
         r, j = divmod(i - 1, self.w)
-        return 0 <= r < self.slots and j == self.kc and i >= 1
+        return not self.staircase and 0 <= r < self.slots and j == self.kc and i >= 1
 
     def has_s(self, i: int) -> bool:
         """``s`` is carried up to the layer before the last equality test."""
-        return i < (self.slots - 1) * self.w + self.kc
+        return not self.staircase and i < (self.slots - 1) * self.w + self.kc
 
     def has_out(self, i: int) -> bool:
         """The output accumulator exists after the first product layer."""
-        return i >= self.kc + 2
+        return not self.staircase and i >= self.kc + 2
 
     def per_lane(self, i: int) -> int:
         return (
-            (1 + 2 * self.S) * self.is_digit(i)
+            2 * self.S * self.is_digit(i)
+            + self.has_u(i)
             + self.has_lab(i)
             + 4 * self.is_trap(i)
             + self.is_prod(i)
@@ -266,6 +286,8 @@ class Layout:
     @property
     def extraction_max_width(self) -> int:
         """Widest extraction layer: an equality test with a digit, or one slot only."""
+        if self.staircase:
+            return 2 * self.S + min(2, self.kc - 1)
         if self.slots >= 2:  # the output accumulator exists from slot 1 on
             return 1 + (self.slots >= 3) + self.lanes * (2 * self.S + 6)
         return max(1 + self.lanes * (2 * self.S + 1 + (self.kc >= 2)), 5 * self.lanes)
@@ -296,7 +318,8 @@ def _extraction_layer(lay: Layout, i: int) -> tuple[int, int]:
     per = 0
     if lay.is_digit(i):
         terms, has_bias = _u_terms(lay, i)
-        per += (1 + 2 * lay.S) * terms + 2 * lay.S + has_bias
+        u = lay.has_u(i)
+        per += (u + 2 * lay.S) * terms + 2 * lay.S + (u and has_bias)
     if lay.has_lab(i):
         per += (1 if i % lay.w >= 2 else 0) + 2 * lay.S
     if lay.is_trap(i):
@@ -337,7 +360,10 @@ def _blocks(lay: Layout) -> list[Block]:
     for lo, hi, mult in spans:
         out.append(([_extraction_layer(lay, i) for i in range(lo, hi)], mult))
     last = D2 - 1
-    out.append(([(1, lay.has_out(last) + lay.lanes + (lay.label_min != 0))], 1))
+    if lay.staircase:  # lab so far plus the last digit's steps
+        out.append(([(1, lay.has_lab(last) + 2 * lay.S + (lay.label_min != 0))], 1))
+    else:
+        out.append(([(1, lay.has_out(last) + lay.lanes + (lay.label_min != 0))], 1))
     return [(layers, mult) for layers, mult in out if layers]
 
 
@@ -430,6 +456,8 @@ def _bits_of(k: int, w: int, kc: int, m: int, n_c: int, label_min: int) -> int:
 
 def _max_bits(lay: Layout) -> int:
     """Largest numerator or denominator bits in every layer after the first."""
+    if lay.staircase:  # the first digit threshold, and the output bias
+        return max(lay.k * lay.w, abs(lay.label_min).bit_length())
     return _bits_of(lay.k, lay.w, lay.kc, lay.slots, lay.n_c, lay.label_min)
 
 
@@ -442,6 +470,10 @@ def _max_slots_for_bits(k: int, n_b: int, n_c: int, label_min: int, bits: int | 
     while k * (m + 1) * (kb + kc) + 1 <= bits and _bits_of(k, kb + kc, kc, m + 1, n_c, label_min) <= bits:
         m += 1
     return m
+
+
+def _staircase_fits(k: int, w: int, label_min: int, bits: int | None) -> bool:
+    return bits is None or max(k * w + 1, abs(label_min).bit_length()) <= bits
 
 
 def _slot_candidates(top: int, star: float) -> list[int]:
@@ -469,6 +501,11 @@ def _fixed_width(
     best: Layout | None = None
     for k in range(1, MAX_K + 1):
         kb, kc = _digits(n_b, n_c, k)
+        if _staircase_fits(k, kb + kc, label_min, bits):
+            steps = max(1, min(N - 1, (W - 2) // 2 if N - 1 > (W - 1) // 2 else N - 1))
+            lay = Layout(N, d, n_b, n_c, k, 1, steps, 1, label_min, staircase=True)
+            if lay.width <= W and (best is None or (lay.depth, lay.width) < (best.depth, best.width)):
+                best = lay
         m_hi = _max_slots_for_bits(k, n_b, n_c, label_min, bits)
         if m_hi < 1:
             continue
@@ -497,6 +534,11 @@ def _fixed_depth(
     for k in range(1, MAX_K + 1):
         kb, kc = _digits(n_b, n_c, k)
         w = kb + kc
+        room = L - 1 - kc
+        if room >= 1 and _staircase_fits(k, w, label_min, bits):
+            lay = Layout(N, d, n_b, n_c, k, 1, -(-(N - 1) // room), 1, label_min, staircase=True)
+            if best is None or (lay.width, lay.depth) < (best.width, best.depth):
+                best = lay
         # the extraction depth (m - 1) w + kc + 2 and the first layer must fit
         m_hi = min(_max_slots_for_bits(k, n_b, n_c, label_min, bits), (L - 3 - kc) // w + 1)
         if m_hi < 1:
@@ -551,10 +593,10 @@ def plan(
     >>> lay = plan(500, 4, 20, 2, width=16)
     >>> (lay.regime, lay.k, lay.lanes, lay.width <= 16)
     ('multibit', 2, 2, True)
-    >>> plan(500, 4, 20, 2, depth=3)
+    >>> plan(500, 4, 20, 2, depth=2)
     Traceback (most recent call last):
     ...
-    bounds.errors.InfeasibleError: depth 3 is below the least depth 4 of this construction ...
+    bounds.errors.InfeasibleError: depth 2 is below the least depth 3 of this construction ...
     """
     if N < 2 or d < 1 or n_b < 1 or n_c < 1:
         raise ParameterError(f"need N >= 2, d >= 1, n_b >= 1, n_c >= 1; got {N}, {d}, {n_b}, {n_c}")
@@ -579,20 +621,21 @@ def plan(
     if depth is not None and depth < MIN_DEPTH:
         raise InfeasibleError(
             f"depth {depth} is below the least depth {MIN_DEPTH} of this construction "
-            f"(one projection layer, a label digit, an equality test, a product); use depth >= "
+            f"(the unit s, a selection layer, a label digit); use depth >= "
             f"{MIN_DEPTH}, or a one- or two-hidden-layer construction from proofs.baselines"
         )
-    if width is not None and width < 5:
+    least_width = 3 if N == 2 and n_c <= 2 else 4  # a staircase with k = 1
+    if width is not None and width < least_width:
         raise InfeasibleError(
-            f"width {width} is below the least width 5 of this construction (one lane needs "
-            f"an equality test of 4 units and a label carry); use width >= 5"
+            f"width {width} is below the least width {least_width} of this construction for "
+            f"N={N} points (s, the lane sum and one step of two units); use width >= {least_width}"
         )
     if params is not None and width is None and depth is None:
         return _fixed_params(N, d, n_b, n_c, label_min, params, max_weight_bits)
     if width is not None:
         lay = _fixed_width(N, d, n_b, n_c, label_min, width, max_weight_bits)
         if lay is None:
-            raise InfeasibleError(f"no layout of width <= {width} fits; use width >= 5")
+            raise InfeasibleError(f"no layout of width <= {width} fits; use a larger width")
         if depth is not None and lay.depth > depth:
             alt = _fixed_depth(N, d, n_b, n_c, label_min, depth, max_weight_bits)
             hint = f"; or depth {depth} with width {alt.width}" if alt else ""

@@ -13,7 +13,9 @@ The scheme of ``docs/theory/upper.md`` (THEORY section 3), one function per lemm
 4. :func:`selection`: the lane numbers of the group of ``s`` as sums of steps in
    ``s`` shared by all lanes (``steps`` steps per layer).
 5. :func:`extraction_lanes`: each lane reads its slots digit by digit, tests
-   equality of the slot's code with ``s`` and adds ``label * T`` to the output.
+   equality of the slot's code with ``s`` and adds ``label * T`` to the output;
+   with one point per group (the staircase regime) :func:`label_readout` only
+   reads the selected point's label digits.
 
 Structure: the first hidden layer is the single unit ``s``, so every later unit
 is a function of the scalar ``s`` alone; ``s >= 2`` on the unit ball and is
@@ -29,7 +31,7 @@ Examples
 >>> [int(v[0]) for v in out]
 [3, -1, 3, 0]
 >>> c.report["regime"], c.report["structure"].split(":")[0]
-('multibit', 'scalar-first')
+('staircase', 'scalar-first')
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ __all__ = [
     "pack_lanes",
     "selection",
     "extraction_lanes",
+    "label_readout",
     "memorize",
     "build_with_layout",
 ]
@@ -504,6 +507,35 @@ def extraction_lanes(
     return layers
 
 
+def label_readout(
+    lane: Lin, n_in: int, lay: Layout, label_min: int, progress: Progress | None = None
+) -> list[AffineLayer]:
+    """Lemma 9': a staircase reads the label digits of the one selected point.
+
+    With one point per group the selection already picks the point, so no
+    equality test is needed: the ``kc`` label digits of the lane number are
+    read (:func:`proofs.gadgets.digit`) and summed into the output. Returns the
+    read-out layers and the output layer.
+    """
+    k, w, kc = lay.k, lay.w, lay.kc
+    U, lab, dig = lane, Lin(), Lin()
+    layers: list[AffineLayer] = []
+    for i in range(kc):
+        b = LayerBuilder()
+        new_dig, new_U = digit(b, U, 1 << (k * (w - i - 1)), k, rest=lay.has_u(i))
+        new_lab = Lin()
+        if lay.has_lab(i):
+            new_lab = carry(b, (lab if i >= 2 else Lin()) + (1 << (k * (kc - i))) * dig)
+        layers.append(b.build(n_in))
+        n_in, U, dig, lab = b.size, new_U, new_dig, new_lab
+        if progress:
+            progress("extract", i + 1, kc)
+    ob = LayerBuilder()
+    ob.unit(lab + dig + label_min)
+    layers.append(ob.build(n_in, relu=False))
+    return layers
+
+
 # -- the builder ---------------------------------------------------------------------
 def _first_layer(v_num: np.ndarray, e: int) -> AffineLayer:
     """``s(x) = 2**e (<v, x> + 1) + 2`` with ``v = v_num / 2**V_BITS``."""
@@ -704,13 +736,24 @@ def _assemble(
     times["select"] = time.perf_counter() - clock
     clock = time.perf_counter()
     n_in = sel[-1].n_out if sel else 1
-    ext = extraction_lanes(s_form, lanes, n_in, lay, label_min, progress)
+    if lay.staircase:
+        ext = label_readout(lanes[0], n_in, lay, label_min, progress)
+    else:
+        ext = extraction_lanes(s_form, lanes, n_in, lay, label_min, progress)
     times["extract"] = time.perf_counter() - clock
     return [first, *sel, *ext]
 
 
 def build_with_layout(
-    X: Any, y: Any, *, k: int, lanes: int, steps: int, slots: int, seed: int = 0
+    X: Any,
+    y: Any,
+    *,
+    k: int,
+    lanes: int,
+    steps: int,
+    slots: int,
+    staircase: bool = False,
+    seed: int = 0,
 ) -> Network:
     """The network for a layout chosen by hand (``n_b`` and ``n_c`` from the data).
 
@@ -729,5 +772,5 @@ def build_with_layout(
     pr = projection(Xa, seed=seed)
     e, n_b, codes = integer_codes(Xa, pr)
     lay = Layout(Xa.shape[0], Xa.shape[1], n_b, label_bits(int(shifted.max()) + 1), k, lanes, steps,
-                 slots, label_min)
+                 slots, label_min, staircase)
     return Network(_assemble(pr, e, codes, shifted, lay, label_min, {}, None), meta={"layout": str(lay)})

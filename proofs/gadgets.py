@@ -125,17 +125,18 @@ def step(layer: LayerBuilder, x: Lin, t: int) -> Lin:
     return Lin({h1: 1, h2: -1})
 
 
-def digit(layer: LayerBuilder, U: Lin, t: int, k: int) -> tuple[Lin, Lin]:
+def digit(layer: LayerBuilder, U: Lin, t: int, k: int, rest: bool = True) -> tuple[Lin, Lin]:
     """Top ``k``-bit digit of an integer ``0 <= U < 2**k * t``, and the rest ``U - t * digit``.
 
     Adds ``1 + 2 (2**k - 1)`` units: ``ReLU(U)`` and one step at each ``j t``,
     ``j = 1 .. 2**k - 1``. Returns ``(digit, rest)`` as forms over the new units.
+    With ``rest=False`` the unit ``ReLU(U)`` is left out and the rest is ``Lin()``.
     """
-    u = layer.unit(U)
+    u = layer.unit(U) if rest else -1
     value = Lin()
     for j in range(1, 1 << k):
         value = value + step(layer, U, j * t)
-    return value, Lin({u: 1}) - t * value
+    return value, (Lin({u: 1}) - t * value) if rest else Lin()
 
 
 def equality_test(layer: LayerBuilder, z: Lin, q: int) -> Lin:

@@ -43,7 +43,7 @@ def _sphere(n, d, seed):
     return g / np.linalg.norm(g, axis=1, keepdims=True) * (1 - 2**-30)
 
 
-@pytest.mark.parametrize("width", [5, 6, 7, 8, 9, 10, 12, 16, 24, 32, 48, 64])
+@pytest.mark.parametrize("width", [4, 5, 6, 7, 8, 9, 10, 12, 16, 24, 32, 48, 64])
 def test_widths_with_builder_chosen_depth(width):
     ds = make_dataset(40, 3, 4, 0.02, seed=width)
     c = memorize(ds.X, ds.y, width=width, seed=1)
@@ -51,21 +51,32 @@ def test_widths_with_builder_chosen_depth(width):
     _check(c, ds.X, ds.y)
 
 
-@pytest.mark.parametrize("width", [1, 2, 3, 4])
+@pytest.mark.parametrize("width", [1, 2, 3])
 def test_too_narrow_is_refused_with_least_width(width):
     ds = make_dataset(10, 2, 2, 0.05)
-    with pytest.raises(InfeasibleError, match="least width 5"):
+    with pytest.raises(InfeasibleError, match="least width 4"):
         memorize(ds.X, ds.y, width=width)
 
 
-@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_two_points_at_width_three():
+    X = np.array([[0.25, 0.0], [-0.25, 0.5]])
+    c = memorize(X, [1, -2], width=3)
+    assert c.network.width == 3 and c.report["regime"] == "staircase"
+    _check(c, X, [1, -2])
+    with pytest.raises(InfeasibleError, match="least width 3"):
+        memorize(X, [1, -2], width=2)
+    with pytest.raises(InfeasibleError, match="least width 4"):
+        memorize(X, [4, -2], width=3)
+
+
+@pytest.mark.parametrize("depth", [1, 2])
 def test_too_shallow_is_refused_naming_baselines(depth):
     ds = make_dataset(10, 2, 2, 0.05)
-    with pytest.raises(InfeasibleError, match="least depth 4.*baselines"):
+    with pytest.raises(InfeasibleError, match="least depth 3.*baselines"):
         memorize(ds.X, ds.y, depth=depth)
 
 
-@pytest.mark.parametrize("depth", [4, 5, 8, 20, 60])
+@pytest.mark.parametrize("depth", [3, 4, 5, 8, 20, 60])
 def test_depths_with_builder_chosen_width(depth):
     ds = make_dataset(30, 2, 3, 0.02, seed=depth)
     c = memorize(ds.X, ds.y, depth=depth)
@@ -80,6 +91,8 @@ def test_both_caps_and_impossible_pair():
     _check(c, ds.X, ds.y)
     with pytest.raises(InfeasibleError, match="least depth at width 6 is"):
         memorize(ds.X, ds.y, width=6, depth=10)
+    with pytest.raises(ParameterError, match="one lane and one slot"):
+        Layout(10, 2, 5, 1, 1, 2, 1, 1, staircase=True)
 
 
 def test_parameter_budget():
@@ -147,16 +160,18 @@ def test_bad_inputs_are_named():
 
 
 @pytest.mark.parametrize("k", [1, 2, 3])
-@pytest.mark.parametrize("lanes", [1, 2, 3])
-@pytest.mark.parametrize("slots", [1, 2, 3, 4, 6])
-def test_every_layout_memorizes_and_matches_formula(k, lanes, slots):
+@pytest.mark.parametrize(("lanes", "slots", "staircase"), [
+    (1, 1, True), (1, 1, False), (1, 2, False), (2, 1, False), (2, 3, False), (3, 4, False), (1, 6, False)
+])
+def test_every_layout_memorizes_and_matches_formula(k, lanes, slots, staircase):
     ds = make_dataset(29, 3, 5, 0.02, seed=10 * k + lanes)
     y = ds.y - 2
-    net = build_with_layout(ds.X, y, k=k, lanes=lanes, steps=2, slots=slots)
+    net = build_with_layout(ds.X, y, k=k, lanes=lanes, steps=2, slots=slots, staircase=staircase)
     assert net.evaluate(ds.X, backend="python").matches(y).all()
     pr = projection(ds.X)
     _, n_b, _ = integer_codes(ds.X, pr)
-    lay = Layout(29, 3, n_b, label_bits(int(y.max() - y.min()) + 1), k, lanes, 2, slots, int(y.min()))
+    lay = Layout(29, 3, n_b, label_bits(int(y.max() - y.min()) + 1), k, lanes, 2, slots, int(y.min()),
+                 staircase)
     sizes = layout_sizes(lay)
     assert net.widths == hidden_widths(lay)
     assert (net.width, net.depth, net.params, net.nonzeros) == (

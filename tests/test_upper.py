@@ -60,7 +60,7 @@ def _max_value_bits(net: Network, X) -> int:
     d=st.integers(1, 5),
     classes=st.integers(2, 20),
     request=st.sampled_from(["width", "depth", "both", "params", "bits"]),
-    size=st.integers(5, 70),
+    size=st.integers(4, 70),
     seed=st.integers(0, 1000),
 )
 def test_formula_equals_built(n, d, classes, request, size, seed):
@@ -129,9 +129,11 @@ def test_bit_cap_costs_depth():
     lanes=st.integers(1, 20),
     steps=st.integers(1, 40),
     slots=st.integers(1, 30),
+    staircase=st.booleans(),
 )
-def test_width_depth_params_from_the_layer_list(n, d, n_b, n_c, k, lanes, steps, slots):
-    lay = Layout(n, d, n_b, n_c, k, lanes, steps, slots)
+def test_width_depth_params_from_the_layer_list(n, d, n_b, n_c, k, lanes, steps, slots, staircase):
+    lay = Layout(n, d, n_b, n_c, k, 1 if staircase else lanes, steps, 1 if staircase else slots,
+                 staircase=staircase)
     widths = hidden_widths(lay)
     sizes = layout_sizes(lay)
     assert sizes["depth"] == len(widths) == lay.depth
@@ -142,14 +144,14 @@ def test_width_depth_params_from_the_layer_list(n, d, n_b, n_c, k, lanes, steps,
 
 # -- requests and refusals ----------------------------------------------------------------
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(2, 10**6), n_b=st.integers(3, 60), n_c=st.integers(1, 8), W=st.integers(5, 300))
+@given(n=st.integers(2, 10**6), n_b=st.integers(3, 60), n_c=st.integers(1, 8), W=st.integers(4, 300))
 def test_width_cap_is_respected(n, n_b, n_c, W):
     lay = plan(n, 8, n_b, n_c, width=W)
     assert lay.width <= W
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(2, 10**5), n_b=st.integers(3, 40), n_c=st.integers(1, 6), L=st.integers(4, 400))
+@given(n=st.integers(2, 10**5), n_b=st.integers(3, 40), n_c=st.integers(1, 6), L=st.integers(3, 400))
 def test_depth_cap_is_respected_or_refused(n, n_b, n_c, L):
     try:
         lay = plan(n, 8, n_b, n_c, depth=L)
@@ -160,10 +162,10 @@ def test_depth_cap_is_respected_or_refused(n, n_b, n_c, L):
 
 
 def test_refusals_name_the_nearest_sizes():
-    with pytest.raises(InfeasibleError, match="least width 5"):
-        plan(100, 2, 10, 1, width=4)
-    with pytest.raises(InfeasibleError, match="least depth 4"):
-        plan(100, 2, 10, 1, depth=3)
+    with pytest.raises(InfeasibleError, match="least width 4"):
+        plan(100, 2, 10, 1, width=3)
+    with pytest.raises(InfeasibleError, match="least depth 3"):
+        plan(100, 2, 10, 1, depth=2)
     with pytest.raises(InfeasibleError, match=r"least depth at width 8 is \d+; or depth 20 with width \d+"):
         plan(10**4, 2, 30, 2, width=8, depth=20)
     with pytest.raises(ParameterError, match="width must be a positive integer"):
