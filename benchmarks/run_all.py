@@ -1,4 +1,7 @@
-"""Run every benchmark script (``benchmarks/bench_*.py``) in turn; each prints its ratios."""
+"""Run every benchmark script (``benchmarks/bench_*.py``) in turn, with its defaults.
+
+Each prints its ratios; run a script directly to pass it flags (see its ``--help``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ def main() -> int:
     status = 0
     for script in sorted(HERE.glob("bench_*.py")):
         print(f"\n=== {script.name} ===", flush=True)
-        status |= subprocess.call([sys.executable, str(script), *sys.argv[1:]])
+        status |= subprocess.call([sys.executable, str(script)])
     return status
 
 
