@@ -251,7 +251,7 @@ def projection(
 # -- lemma 2: integer codes ----------------------------------------------------------
 _XLIMB = 27  # bits of a limb of x; a limb of v has 15 bits, so 64 products sum below 2**53
 _VLIMB = 15
-_CHUNK = 1 << 13
+_CHUNK = 1 << 12  # rows per block: larger blocks make the BLAS products markedly slower here
 
 
 def _fixed_point_floor(X: np.ndarray, v_num: np.ndarray, e: int) -> np.ndarray | None:
