@@ -266,3 +266,14 @@ def test_large_data_memorized_exactly(n):
     assert c.network.width <= 64
     result = verify(c.network, X, y)
     assert result.memorized
+
+
+def test_overstated_delta_is_caught_by_the_redraw_rule():
+    X = np.array([[0.0, 0.0], [1e-6, 0.0], [0.5, 0.5]])
+    with pytest.raises(DataError, match="no direction in 64 draws.*check delta"):
+        memorize(X, [0, 1, 0], width=8, delta=1.0)
+    with pytest.raises(ParameterError, match="delta must lie in"):
+        memorize(X, [0, 1, 0], width=8, delta=0.0)
+    c = memorize(X, [0, 1, 0], width=8, delta=1e-6)
+    assert c.report["n_b"] <= c.report["n_b_guaranteed"]
+    _check(c, X, [0, 1, 0])
