@@ -23,6 +23,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ import numpy as np
 from proofs.errors import DataError, NetworkError
 from proofs.exact import ExactInputs, exact_inputs
 from proofs.network import AffineLayer, Network
+from proofs.segment_filter import certified_counts
 
 _flint: Any
 try:
@@ -195,38 +197,86 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class _Exact:
+    """Exact vertices of a segment count (see :class:`SegmentRegions`)."""
+
+    t_nums: np.ndarray
+    t_dens: np.ndarray
+    breakpoints: list[Fraction]
+    max_bits: int
+    data_pieces: int | None
+
+
+@dataclass(frozen=True)
 class SegmentRegions:
     """Exact regions of a network restricted to a segment.
+
+    The counts are known when the object is made; the exact vertices are
+    computed on first access when the certified float filter found the counts
+    (see :func:`segment_regions`).
 
     Attributes
     ----------
     segment : Segment
-    t_nums, t_dens : numpy.ndarray
-        Vertex ``k`` (an activation-region boundary, or an end) sits at
-        ``t = t_nums[k] / t_dens[k]``; :attr:`vertices` gives them as Fractions.
-    breakpoints : list of Fraction
-        Interior ``t`` where the restricted output stops being affine.
     per_layer : list of int
         Activation regions after each hidden layer.
-    max_bits : int
-        Largest bit length of a vertex's denominator.
-    data_pieces : int or None
-        For a segment made from data: how many linear pieces hold data points.
     stopped_after : int or None
         ``None`` when the count is complete. Otherwise the hidden layer after
         which counting stopped because the vertices passed the limit; then
         :attr:`activation_regions` is a proven lower bound (regions only
         split, layer after layer) and the linear pieces are unknown.
+    t_nums, t_dens : numpy.ndarray
+        Vertex ``k`` (an activation-region boundary, or an end) sits at
+        ``t = t_nums[k] / t_dens[k]``; :attr:`vertices` gives them as Fractions.
+    breakpoints : list of Fraction
+        Interior ``t`` where the restricted output stops being affine.
+    max_bits : int
+        Largest bit length of a vertex's denominator.
+    data_pieces : int or None
+        For a segment made from data: how many linear pieces hold data points.
     """
 
     segment: Segment
-    t_nums: np.ndarray
-    t_dens: np.ndarray
-    breakpoints: list[Fraction]
     per_layer: list[int]
-    max_bits: int = 0
-    data_pieces: int | None = field(default=None)
-    stopped_after: int | None = None
+    stopped_after: int | None
+    n_vertices: int
+    n_breakpoints: int
+    net: Network | None = field(default=None, repr=False, compare=False)
+    exact: _Exact | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def _exact(self) -> _Exact:
+        if self.exact is not None:
+            return self.exact
+        if not self.complete or self.net is None:
+            empty = np.zeros(0, dtype=object)
+            return _Exact(empty, empty, [], 0, None)
+        found = _exact_segment(self.net, self.segment, None)
+        if found.n_vertices != self.n_vertices or found.n_breakpoints != self.n_breakpoints:
+            raise NetworkError(
+                "the certified and the exact region counts differ; this is a bug, please report it"
+            )
+        return found._exact
+
+    @property
+    def t_nums(self) -> np.ndarray:
+        return self._exact.t_nums
+
+    @property
+    def t_dens(self) -> np.ndarray:
+        return self._exact.t_dens
+
+    @property
+    def breakpoints(self) -> list[Fraction]:
+        return self._exact.breakpoints
+
+    @property
+    def max_bits(self) -> int:
+        return self._exact.max_bits
+
+    @property
+    def data_pieces(self) -> int | None:
+        return self._exact.data_pieces
 
     @property
     def complete(self) -> bool:
@@ -241,7 +291,7 @@ class SegmentRegions:
     @property
     def activation_regions(self) -> int:
         """Maximal intervals with one activation pattern (a lower bound when stopped)."""
-        return len(self.t_nums) - 1 if self.complete else self.per_layer[-1]
+        return self.n_vertices - 1 if self.complete else self.per_layer[-1]
 
     @property
     def activation_regions_text(self) -> str:
@@ -262,7 +312,7 @@ class SegmentRegions:
                 f"{self.stopped_after} with >= {self.activation_regions} activation regions; "
                 "the linear pieces are unknown (raise max_vertices to count further)"
             )
-        return len(self.breakpoints) + 1
+        return self.n_breakpoints + 1
 
     def to_dict(self, points: bool = False) -> dict[str, Any]:
         """JSON-ready summary; with ``points`` also every breakpoint as a string ``p/q``."""
@@ -288,7 +338,16 @@ class SegmentRegions:
 def segment_regions(net: Network, segment: Segment, *, max_vertices: int | None = 100_000) -> SegmentRegions:
     """Exact activation regions and linear pieces of ``net`` along ``segment``.
 
-    Every vertex carries its parameter ``t`` and its activations as integers
+    The counts come first from a certified float64 filter
+    (:mod:`proofs.segment_filter`): it propagates every pre-activation as an
+    affine function of ``t`` on each piece with a rigorous error bound, and
+    accepts a sign, an order of roots or a change of slope only when the
+    margin proves it. If any test is undecided (exact ties, zeros at vertices,
+    weights float64 cannot hold) the exact counter below runs instead; the
+    exact vertices of a filtered result are computed by it on first access.
+    Either way the result is the exact one.
+
+    In the exact counter every vertex carries its parameter ``t`` and its activations as integers
     over one denominator per vertex; a new vertex is the exact interpolation
     of its two neighbours, reduced by the gcd of all its integers.
 
@@ -318,6 +377,16 @@ def segment_regions(net: Network, segment: Segment, *, max_vertices: int | None 
         raise DataError(
             f"segment has {len(segment.start)} coordinates but the network expects {net.input_dim}"
         )
+    counts = certified_counts(net, segment.start, segment.end, max_vertices)
+    if counts is None:
+        return _exact_segment(net, segment, max_vertices)
+    return SegmentRegions(
+        segment, counts.per_layer, counts.stopped_after, counts.vertices, counts.breakpoints, net
+    )
+
+
+def _exact_segment(net: Network, segment: Segment, max_vertices: int | None) -> SegmentRegions:
+    """The exact counter: vertices as integers over one denominator each."""
     x = ExactInputs.from_fractions([segment.start, segment.end])
     a, dens = x.nums, x.dens
     tn = np.array([0, int(dens[1])], dtype=object)  # t = tn / dens on every row
@@ -348,7 +417,8 @@ def segment_regions(net: Network, segment: Segment, *, max_vertices: int | None 
     t_nums = np.array([int(n) // g for n, g in zip(tn, gcds, strict=True)], dtype=object)
     t_dens = np.array([int(d) // g for d, g in zip(dens, gcds, strict=True)], dtype=object)
     max_bits = max(int(d).bit_length() for d in t_dens)
-    return SegmentRegions(segment, t_nums, t_dens, breaks, per_layer, max_bits, data_pieces)
+    exact = _Exact(t_nums, t_dens, breaks, max_bits, data_pieces)
+    return SegmentRegions(segment, per_layer, None, len(t_nums), len(breaks), net, exact)
 
 
 def _crossing_edges(z: np.ndarray) -> int:
@@ -359,8 +429,7 @@ def _crossing_edges(z: np.ndarray) -> int:
 
 def _stopped(segment: Segment, per_layer: list[int], layer: int) -> SegmentRegions:
     """A result whose count is the lower bound ``per_layer[-1]``; no vertices are kept."""
-    empty = np.zeros(0, dtype=object)
-    return SegmentRegions(segment, empty, empty, [], per_layer, 0, None, layer)
+    return SegmentRegions(segment, per_layer, layer, 0, 0)
 
 
 def _insert_crossings(

@@ -1,0 +1,273 @@
+"""Certified floating-point counting of the regions of a network along a segment.
+
+On every piece of the segment where the activation pattern is fixed, each
+pre-activation is affine in the parameter ``t``: ``z(t) = alpha + beta t``.
+This module propagates ``alpha`` and ``beta`` for all pieces of a layer at
+once in float64, together with a rigorous bound on their distance to the exact
+values (standard ``gamma_n`` bounds of floating-point dot products). A sign,
+an order of two roots or a change of slope is accepted only when the float
+margin exceeds the bound; when one cannot be decided (near ties, exact zeros,
+weights float64 cannot hold) the filter gives up and the caller counts with
+exact integers. The soundness argument is in ``docs/theory/region-filter.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from proofs.network import AffineLayer, Network
+
+__all__ = ["FilterCounts", "certified_counts"]
+
+_U = 2.0**-53  # unit roundoff of float64
+_KAPPA = 4 * _U  # |W - fl(W)| <= _KAPPA |fl(W)| for the converted weights
+_TINY = 2.0**-1060  # absorbs what underflow can lose in one operation (at most 2**-1075)
+_FLOOR = 2.0**-900  # least per-piece error factor, far above anything underflow loses
+
+_CACHE: weakref.WeakKeyDictionary[AffineLayer, Any] = weakref.WeakKeyDictionary()
+_BLAS: list[Any] = []  # a threadpoolctl controller, made on first use
+
+
+def _one_blas_thread() -> Any:
+    """A context running BLAS on one thread: threads cost more than they save on these small products."""
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # optional (memcap[regions]); without it BLAS keeps its threads
+            _BLAS.append(None)
+        else:
+            _BLAS.append(ThreadpoolController())
+    if _BLAS[0] is None:
+        return contextlib.nullcontext()
+    return _BLAS[0].limit(limits=1, user_api="blas")
+
+
+@dataclass(frozen=True)
+class FilterCounts:
+    """Exact counts proved by the filter.
+
+    ``vertices`` counts the ends 0 and 1; ``breakpoints`` the interior vertices
+    where the output's slope changes. When ``stopped_after`` is not ``None``,
+    counting stopped at the vertex limit after that hidden layer and
+    ``per_layer[-1]`` is a lower bound (as in the exact counter).
+    """
+
+    per_layer: list[int]
+    vertices: int
+    breakpoints: int
+    stopped_after: int | None = None
+
+
+def _gamma(n: int) -> float:
+    return n * _U / (1 - n * _U)
+
+
+def _to_float(values: np.ndarray, denom: int) -> np.ndarray | None:
+    """``values / denom`` in float64 within relative ``_KAPPA``; None on overflow or underflow."""
+    try:
+        out = np.asarray([float(v) for v in values] if values.dtype == object else values, np.float64)
+        out = out / float(denom)
+    except OverflowError:
+        return None
+    mag = np.abs(out[out != 0])
+    if not np.isfinite(out).all() or len(mag) != int((values != 0).sum()):
+        return None
+    return out if not len(mag) or mag.min() >= 2.0**-1000 else None
+
+
+def _float_layer(layer: AffineLayer) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(W^T, R, b)`` in float64 with ``R_j >= sum_i |W_ji|``, cached; None if float64 cannot hold them."""
+    if layer in _CACHE:
+        return _CACHE[layer]
+    w, b = _to_float(layer.nums, layer.denom), _to_float(layer.bias, layer.denom)
+    out = None
+    if w is not None and b is not None:
+        wt = np.zeros((layer.n_in, layer.n_out))
+        wt[layer.cols, layer.rows] = w
+        norms = np.abs(wt).sum(axis=0) * (1 + _KAPPA) * (1 + 2 * _gamma(layer.n_in))
+        out = (wt, norms, b) if np.isfinite(norms).all() else None
+    _CACHE[layer] = out
+    return out
+
+
+def certified_counts(net: Network, start: Any, end: Any, max_vertices: int | None) -> FilterCounts | None:
+    """Counts of the exact 1-D counter on ``x(t) = start + t (end - start)``, or None if undecided.
+
+    ``start`` and ``end`` are tuples of Fractions. A returned result equals
+    what exact arithmetic gives; ``None`` means some test fell inside its
+    error bound (or float64 cannot hold the weights), and nothing is claimed.
+
+    >>> from fractions import Fraction
+    >>> from proofs.network import AffineLayer, Network
+    >>> net = Network([AffineLayer.from_dense([[1], [-1]], [0, 1]),
+    ...                AffineLayer.from_dense([[1, 1]], [-1])])
+    >>> certified_counts(net, (Fraction(-2),), (Fraction(3),), None)
+    FilterCounts(per_layer=[3], vertices=4, breakpoints=2, stopped_after=None)
+
+    Both units vanish at ``x = 1/2`` below: a tie that only exact arithmetic decides.
+
+    >>> tie = Network([AffineLayer.from_dense([[2], [-2]], [-1, 1]),
+    ...                AffineLayer.from_dense([[1, 1]], [0])])
+    >>> certified_counts(tie, (Fraction(0),), (Fraction(1),), None) is None
+    True
+    """
+    try:
+        alpha = np.array([[float(v) for v in start]])
+        beta = np.array([[float(e - s) for s, e in zip(start, end, strict=True)]])
+    except OverflowError:
+        return None
+    with _one_blas_thread():
+        return _count(net, alpha, beta, max_vertices)
+
+
+def _count(net: Network, za: np.ndarray, zb: np.ndarray, max_vertices: int | None) -> FilterCounts | None:
+    """The filter proper; the input point and direction count as a layer with ``R = 1``.
+
+    Invariant: entry ``(k, j)`` of ``za`` (``zb``) is within
+    ``a[k] R[j] + ca[j]`` (``b[k] R[j] + cb``) of the exact intercept (slope)
+    of unit ``j`` on piece ``k``.
+    """
+    a = b = np.zeros(1)
+    norms, ca, cb = np.ones(za.shape[1]), 2 * _U * np.abs(za[0]) + _TINY, 2 * _U * np.abs(zb).max() + _TINY
+    a_za, a_zb = np.abs(za).max(axis=1), np.abs(zb).max(axis=1)
+    tv, et = np.array([0.0, 1.0]), np.zeros(2)  # vertex parameters and their error bounds
+    per_layer: list[int] = []
+    last = len(net.layers) - 1
+    for l_idx, layer in enumerate(net.layers):
+        floats = _float_layer(layer)
+        if floats is None:
+            return None
+        wt, new_norms, bias = floats
+        g = _gamma(layer.n_in + 1) + _KAPPA
+        # errors of this layer's inputs, one bound per piece (masking only lowers them)
+        in_a = a * norms.max() + ca.max()
+        in_b = b * norms.max() + cb
+        # the floor _FLOOR outweighs anything underflow can lose here, even times R
+        a = np.maximum((g * a_za + (1 + _KAPPA) * in_a) * (1 + 16 * _U), _FLOOR)
+        b = np.maximum((g * a_zb + (1 + _KAPPA) * in_b) * (1 + 16 * _U), _FLOOR)
+        tiny = (layer.n_in + 16) * _TINY
+        norms, ca, cb = new_norms, (g * np.abs(bias) + tiny) * (1 + 16 * _U), tiny
+        s = len(za)
+        z = np.concatenate([za, zb]) @ wt
+        za, zb = z[:s], z[s:]
+        za += bias
+        if not (np.isfinite(z.sum()) and np.isfinite(a.sum() + b.sum())):
+            return None
+        if l_idx == last:
+            return _final(zb, b, norms, cb, per_layer, len(tv))
+        abs_za, abs_zb = np.abs(za), np.abs(zb)
+        pos = _signs(za, zb, abs_za, abs_zb, a, b, norms, ca, cb, tv, et)
+        if pos is None:
+            return None
+        step = _split(za, zb, pos, a, b, norms, ca, cb, tv, et, max_vertices)
+        if step is None:
+            return None
+        if isinstance(step, int):
+            per_layer.append(step)
+            return FilterCounts(per_layer, 0, 0, l_idx)
+        parent, active, tv, et = step
+        per_layer.append(len(tv) - 1)
+        a_za, a_zb = abs_za.max(axis=1)[parent], abs_zb.max(axis=1)[parent]
+        za, zb, a, b = za[parent] * active, zb[parent] * active, a[parent], b[parent]
+    raise AssertionError("unreachable: the last layer returns")  # pragma: no cover
+
+
+def _signs(
+    za: np.ndarray,
+    zb: np.ndarray,
+    abs_za: np.ndarray,
+    abs_zb: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    norms: np.ndarray,
+    ca: np.ndarray,
+    cb: float,
+    tv: np.ndarray,
+    et: np.ndarray,
+) -> np.ndarray | None:
+    """Proved ``z > 0`` at every vertex (pieces' left ends, then the last right end), or None.
+
+    The pre-activations are continuous, so either neighbouring piece gives the
+    value at a vertex; a zero or an undecided sign returns None.
+    """
+    rows = np.r_[np.arange(len(za)), len(za) - 1]
+    t = tv[:, None]
+    te = (np.abs(tv) + et)[:, None]
+    g2 = _gamma(2)
+    v = za[rows] + zb[rows] * t
+    bound = g2 * abs_za[rows] + abs_zb[rows] * (g2 * np.abs(t) + et[:, None])
+    bound += np.multiply.outer(a[rows] + b[rows] * te[:, 0], norms) + ca + cb * te + 16 * _TINY
+    if not (np.abs(v) > bound * (1 + 16 * _U)).all():
+        return None
+    return v > 0
+
+
+def _split(
+    za: np.ndarray,
+    zb: np.ndarray,
+    pos: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    norms: np.ndarray,
+    ca: np.ndarray,
+    cb: float,
+    tv: np.ndarray,
+    et: np.ndarray,
+    max_vertices: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | int | None:
+    """Cut every piece at the roots of the units crossing zero inside it.
+
+    Returns the parent piece of each new piece, the new activation masks, the
+    new vertices with their errors; or the lower bound when the limit is
+    passed; or None when an order of roots is undecided.
+    """
+    cross = pos[:-1] ^ pos[1:]
+    rows, units = np.nonzero(cross)
+    pieces = len(tv) - 1
+    counts = np.bincount(rows, minlength=pieces)
+    if max_vertices is not None:
+        found = int((counts > 0).sum())
+        if len(tv) + found > max_vertices:
+            return len(tv) - 1 + found
+    alpha, beta = za[rows, units], zb[rows, units]
+    e_a = a[rows] * norms[units] + ca[units]
+    e_b = b[rows] * norms[units] + cb
+    denom = np.abs(beta) - e_b
+    if not (denom > 0).all():
+        return None
+    root = -alpha / beta
+    eps = ((e_a + np.abs(root) * (1 + 4 * _U) * e_b) / denom + _U * np.abs(root) + _TINY) * (1 + 16 * _U)
+    order = np.lexsort((root, rows))
+    rows, units, root, eps = rows[order], units[order], root[order], eps[order]
+    same = rows[1:] == rows[:-1]
+    if not ((root[1:] - root[:-1]) > (eps[1:] + eps[:-1]) * (1 + 4 * _U))[same].all():
+        return None
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.full(cross.shape, np.iinfo(np.int64).max)
+    rank[rows, units] = np.arange(len(rows)) - first[rows]
+    parent = np.repeat(np.arange(pieces), counts + 1)
+    sub = np.arange(len(parent)) - (first + np.arange(pieces))[parent]
+    # a crossing unit is active left of its root iff it is positive at the left end
+    active = pos[:-1][parent] ^ (sub[:, None] > rank[parent])
+    tv = np.insert(tv, rows + 1, root)
+    et = np.insert(et, rows + 1, eps)
+    if not np.isfinite(eps.sum()):
+        return None
+    return parent, active, tv, et
+
+
+def _final(
+    zb: np.ndarray, b: np.ndarray, norms: np.ndarray, cb: float, per_layer: list[int], vertices: int
+) -> FilterCounts | None:
+    """Count interior vertices where some output's slope provably changes."""
+    diff = np.abs(zb[1:] - zb[:-1])
+    bound = (np.multiply.outer(b[1:] + b[:-1], norms) + 2 * cb) * (1 + 16 * _U)
+    changed = (diff > bound).any(axis=1)
+    if not changed.all():
+        return None
+    return FilterCounts(per_layer, vertices, int(changed.sum()))
