@@ -6,7 +6,9 @@ is fixed by a handful of integers, a :class:`Layout`:
 - ``k`` bits per *digit* (``k = 1``: the deep regime, one bit per layer;
   ``k > 1``: the multi-bit regime, ``2**k - 1`` steps per digit);
 - ``lanes`` extraction lanes, ``steps`` selection steps per layer;
-- ``groups`` groups of ``lanes * slots`` consecutive points each.
+- ``groups`` groups of ``lanes * slots`` consecutive points each;
+- ``staircase``: one point per group and no equality test (the narrowest
+  layouts, width 4).
 
 From a layout and the code and label bit counts ``n_b``, ``n_c`` this module
 computes every size of the network the builder makes: the hidden widths, the
