@@ -609,12 +609,12 @@ def plan(
     if width is None and depth is None and params is None:
         width = 32
     if max_weight_bits is not None and not any(
-        _max_slots_for_bits(k, n_b, n_c, label_min, max_weight_bits) >= 1 for k in range(1, MAX_K + 1)
+        _max_slots_for_bits(k, n_b, n_c, label_min, max_weight_bits) >= 1
+        or _staircase_fits(k, sum(_digits(n_b, n_c, k)), label_min, max_weight_bits)
+        for k in range(1, MAX_K + 1)
     ):
         need = min(
-            max(k * sum(_digits(n_b, n_c, k)) + 1,
-                _bits_of(k, sum(_digits(n_b, n_c, k)), _digits(n_b, n_c, k)[1], 1, n_c, label_min))
-            for k in range(1, MAX_K + 1)
+            max(k * sum(_digits(n_b, n_c, k)) + 1, abs(label_min).bit_length()) for k in range(1, MAX_K + 1)
         )
         raise InfeasibleError(
             f"max_weight_bits={max_weight_bits} is too small: one slot of {n_b} code bits and "
