@@ -8,13 +8,22 @@ is fixed by a handful of integers, a :class:`Layout`:
 - ``lanes`` extraction lanes, ``steps`` selection steps per layer;
 - ``groups`` groups of ``lanes * slots`` consecutive points each;
 - ``staircase``: one point per group and no equality test (the narrowest
-  layouts, width 4).
+  layouts, width 4);
+- ``clamped``: the float64-safe layouts built under ``max_weight_bits``: one
+  point per group, every step clamped to an exact ``0`` or ``1``, the label
+  and a step counter accumulated as small integers (regime ``"float64"``).
 
 From a layout and the code and label bit counts ``n_b``, ``n_c`` this module
 computes every size of the network the builder makes: the hidden widths, the
 depth, the dense parameter count, the nonzeros, and the largest weight
 numerator/denominator bits after the first layer. These are not bounds: the
-tests check that they *equal* what ``proofs.construction.memorize`` builds.
+tests check that they *equal* what ``proofs.construction.memorize`` builds
+(``max_bits`` is exact where ``max_bits_exact`` says so, else a bound).
+With ``max_weight_bits=B`` every weight and every value after the first layer,
+partial sums of each dot product included, has at most ``B`` bits on the data
+(``max_value_bits``), so for ``B <= 53`` float64 evaluation is exact after the
+first layer once the first layer's rounding is certified
+(``docs/theory/upper.md``, Lemma 10).
 :func:`plan` picks the layout for a width, depth, parameter or bit budget,
 and :func:`construction_sizes` is the one-call entry point.
 
@@ -42,6 +51,7 @@ __all__ = [
     "V_BITS",
     "MIN_DEPTH",
     "MAX_K",
+    "FLOAT64_MIN_DEPTH",
     "Layout",
     "code_bits",
     "code_bits_for_gap",
@@ -61,6 +71,8 @@ V_BITS = 30
 #: Least depth of the construction's layouts: ``s``, a selection layer and a
 #: label digit (staircase, ``k >= n_c``) or a digit, a test and a product (one group).
 MIN_DEPTH = 3
+#: Least depth of the float64-safe layouts: ``s``, a step, its clamp, the accumulators.
+FLOAT64_MIN_DEPTH = 4
 #: Largest bits per digit the planner considers (``2**(MAX_K + 1) + 4`` units per lane).
 MAX_K = 6
 
@@ -145,6 +157,9 @@ class Layout:
     staircase : bool
         One point per group and no equality test: the lane only reads the
         label digits of the selected point (needs ``lanes = slots = 1``).
+    clamped : bool
+        The float64-safe layout (one point per group, clamped steps, label and
+        counter accumulators; needs ``k = lanes = slots = 1``).
     """
 
     N: int
@@ -157,10 +172,13 @@ class Layout:
     slots: int
     label_min: int = 0
     staircase: bool = False
+    clamped: bool = False
 
     def __post_init__(self) -> None:
         if self.staircase and (self.lanes, self.slots) != (1, 1):
             raise ParameterError("a staircase layout has one lane and one slot")
+        if self.clamped and (self.staircase or (self.k, self.lanes, self.slots) != (1, 1, 1)):
+            raise ParameterError("a clamped layout has k = 1, one lane, one slot and is no staircase")
 
     @property
     def S(self) -> int:
@@ -203,7 +221,9 @@ class Layout:
 
     @property
     def extraction_depth(self) -> int:
-        """Extraction layers ``(slots - 1) w + kc + 2`` (``kc`` for a staircase)."""
+        """Extraction layers ``(slots - 1) w + kc + 2`` (``kc`` for a staircase, 2 if clamped)."""
+        if self.clamped:  # the last clamps, then the accumulators
+            return 2
         if self.staircase:
             return self.kc
         return (self.slots - 1) * self.w + self.kc + 2
@@ -214,6 +234,8 @@ class Layout:
 
     @property
     def regime(self) -> str:
+        if self.clamped:
+            return "float64"
         if self.staircase:
             return "staircase"
         return "deep" if self.k == 1 else "multibit"
@@ -296,7 +318,42 @@ class Layout:
 
     @property
     def width(self) -> int:
+        if self.clamped:
+            return max(w for w, _ in _clamped_layers(self, _clamped_indices(self)))
         return max(self.selection_width, self.extraction_max_width)
+
+    @property
+    def counter(self) -> int:
+        """``K = 2**n_c``: a clamped layout's label weights ``label_g - label_(g-1) + K`` are positive."""
+        return 1 << self.n_c
+
+
+def _clamped_indices(lay: Layout) -> list[int]:
+    """Hidden layers (after ``s``) of a clamped layout that differ from their neighbours."""
+    top = lay.selection_depth + 1
+    return sorted({a for a in (0, 1, 2, 3, top - 2, top - 1, top) if 0 <= a <= top})
+
+
+def _clamped_layers(lay: Layout, indices: list[int]) -> list[tuple[int, int]]:
+    """Width and nonzeros of hidden layers ``a`` (after ``s``) of a clamped layout.
+
+    Layer ``a < D1`` holds ``s``, the steps ``ReLU(s - t + 1)`` of its groups
+    and the clamps ``ReLU(1 - h)`` of the previous layer's steps; layer ``D1``
+    the last clamps; layers ``2 .. D1 + 1`` the label and counter accumulators,
+    which add the clamps of two layers before.
+    """
+    D1 = lay.selection_depth
+
+    def st(a: int) -> int:
+        return lay.selection_steps(a) if 0 <= a < D1 else 0
+
+    out = []
+    for a in indices:
+        acc = 2 <= a <= D1 + 1
+        width = (a < D1) * (1 + st(a)) + 2 * acc + st(a - 1)
+        nz = (a < D1) * (1 + 2 * st(a)) + 2 * acc * ((a >= 3) + st(a - 2) + 1) + 2 * st(a - 1)
+        out.append((width, nz))
+    return out
 
 
 def _u_terms(lay: Layout, i: int) -> tuple[int, bool]:
@@ -351,6 +408,15 @@ def _blocks(lay: Layout) -> list[Block]:
     """
     out: list[Block] = [([(1, lay.d + 1)], 1)]
     D1 = lay.selection_depth
+    if lay.clamped:
+        if D1 >= 6:  # layers 3 .. D1 - 2 are alike
+            out.append((_clamped_layers(lay, [0, 1, 2]), 1))
+            out.append((_clamped_layers(lay, [3]), D1 - 4))
+            out.append((_clamped_layers(lay, [D1 - 1, D1, D1 + 1]), 1))
+        else:
+            out.append((_clamped_layers(lay, list(range(D1 + 2))), 1))
+        out.append(([(1, 2 + (lay.label_min != 0))], 1))  # label - K * counter + label_min
+        return out
     if D1 >= 4:
         out.append(([_selection_layer(lay, 0), _selection_layer(lay, 1)], 1))
         out.append(([_selection_layer(lay, 2)], D1 - 3))
@@ -400,8 +466,8 @@ def layout_sizes(lay: Layout) -> dict[str, Any]:
         "params": params,
         "nonzeros": nonzeros,
         "max_bits": _max_bits(lay),
-        "max_bits_exact": lay.selection_depth >= 2,
-        "max_value_bits": lay.lane_bits + 1,
+        "max_bits_exact": lay.selection_depth >= 2 and not lay.clamped,
+        "max_value_bits": _max_value_bits(lay),
         "k": lay.k,
         "lanes": lay.lanes,
         "steps": lay.steps,
@@ -456,26 +522,38 @@ def _bits_of(k: int, w: int, kc: int, m: int, n_c: int, label_min: int) -> int:
     return max(cands)
 
 
+def _clamped_bits(n_b: int, n_c: int, steps: int, label_min: int) -> int:
+    """A bound on the weight bits after the first layer of a clamped layout.
+
+    Step biases ``1 - t`` (``t <= 2**n_b + 2``), label weights below ``2 K``,
+    accumulator biases below ``(2 steps + 1) K`` and the output bias.
+    """
+    return max(n_b + 1, n_c + (2 * steps + 1).bit_length(), abs(label_min).bit_length(), 1)
+
+
+def _clamped_value_bits(N: int, n_b: int, n_c: int, label_min: int) -> int:
+    """A bound on the bits of every value and partial sum after the first layer, clamped.
+
+    A step's terms: ``|s| + |1 - t| < 2**(n_b + 1) + 2``; an accumulator's:
+    the previous value, its weights and bias, all below ``(2 N + 1) 2**n_c``.
+    """
+    return max(n_b + 2, n_c + (2 * N + 1).bit_length(), abs(label_min).bit_length() + 1)
+
+
+def _max_value_bits(lay: Layout) -> int:
+    """A bound on the bits of every hidden value after the first layer."""
+    if lay.clamped:
+        return _clamped_value_bits(lay.N, lay.n_b, lay.n_c, lay.label_min)
+    return lay.lane_bits + 1
+
+
 def _max_bits(lay: Layout) -> int:
     """Largest numerator or denominator bits in every layer after the first."""
+    if lay.clamped:
+        return _clamped_bits(lay.n_b, lay.n_c, lay.steps, lay.label_min)
     if lay.staircase:  # the first digit threshold, and the output bias
         return max(lay.k * lay.w, abs(lay.label_min).bit_length())
     return _bits_of(lay.k, lay.w, lay.kc, lay.slots, lay.n_c, lay.label_min)
-
-
-def _max_slots_for_bits(k: int, n_b: int, n_c: int, label_min: int, bits: int | None) -> int:
-    """Most slots whose weights and values after the first layer fit in ``bits`` bits."""
-    if bits is None:
-        return 1 << 62
-    kb, kc = _digits(n_b, n_c, k)
-    m = 0
-    while k * (m + 1) * (kb + kc) + 1 <= bits and _bits_of(k, kb + kc, kc, m + 1, n_c, label_min) <= bits:
-        m += 1
-    return m
-
-
-def _staircase_fits(k: int, w: int, label_min: int, bits: int | None) -> bool:
-    return bits is None or max(k * w + 1, abs(label_min).bit_length()) <= bits
 
 
 def _slot_candidates(top: int, star: float) -> list[int]:
@@ -497,23 +575,19 @@ def _lane_candidates(top: int, extra: int) -> list[int]:
 
 
 def _fixed_width(
-    N: int, d: int, n_b: int, n_c: int, label_min: int, W: int, bits: int | None
+    N: int, d: int, n_b: int, n_c: int, label_min: int, W: int
 ) -> Layout | None:
     """The least-depth layout of width at most ``W`` (ties: least width)."""
     best: Layout | None = None
     for k in range(1, MAX_K + 1):
         kb, kc = _digits(n_b, n_c, k)
-        if _staircase_fits(k, kb + kc, label_min, bits):
-            steps = max(1, min(N - 1, (W - 2) // 2 if N - 1 > (W - 1) // 2 else N - 1))
-            lay = Layout(N, d, n_b, n_c, k, 1, steps, 1, label_min, staircase=True)
-            if lay.width <= W and (best is None or (lay.depth, lay.width) < (best.depth, best.width)):
-                best = lay
-        m_hi = _max_slots_for_bits(k, n_b, n_c, label_min, bits)
-        if m_hi < 1:
-            continue
+        steps = max(1, min(N - 1, (W - 2) // 2 if N - 1 > (W - 1) // 2 else N - 1))
+        lay = Layout(N, d, n_b, n_c, k, 1, steps, 1, label_min, staircase=True)
+        if lay.width <= W and (best is None or (lay.depth, lay.width) < (best.depth, best.width)):
+            best = lay
         for lanes in _lane_candidates(max(1, (W - 2) // 5), (W - 2) // lane_units(k)):
             steps = max(1, (W - 1 - lanes) // 2)
-            top = min(m_hi, -(-N // lanes))
+            top = -(-N // lanes)
             # minimizer of N / (lanes m steps) + m w, the depth without ceilings
             for m in _slot_candidates(top, math.sqrt(N / (lanes * steps * (kb + kc)))):
                 lay = Layout(N, d, n_b, n_c, k, lanes, steps, m, label_min)
@@ -529,7 +603,7 @@ def _fixed_width(
 
 
 def _fixed_depth(
-    N: int, d: int, n_b: int, n_c: int, label_min: int, L: int, bits: int | None
+    N: int, d: int, n_b: int, n_c: int, label_min: int, L: int
 ) -> Layout | None:
     """The least-width layout of depth at most ``L`` (ties: least depth)."""
     best: Layout | None = None
@@ -537,12 +611,12 @@ def _fixed_depth(
         kb, kc = _digits(n_b, n_c, k)
         w = kb + kc
         room = L - 1 - kc
-        if room >= 1 and _staircase_fits(k, w, label_min, bits):
+        if room >= 1:
             lay = Layout(N, d, n_b, n_c, k, 1, -(-(N - 1) // room), 1, label_min, staircase=True)
             if best is None or (lay.width, lay.depth) < (best.width, best.depth):
                 best = lay
         # the extraction depth (m - 1) w + kc + 2 and the first layer must fit
-        m_hi = min(_max_slots_for_bits(k, n_b, n_c, label_min, bits), (L - 3 - kc) // w + 1)
+        m_hi = (L - 3 - kc) // w + 1
         if m_hi < 1:
             continue
         for lanes in _lane_candidates(N, 1):
@@ -582,8 +656,9 @@ def plan(
     the least depth is chosen; with ``depth`` only, the least width; with
     both, the least depth within the width (it must not exceed ``depth``);
     with ``params`` only, the least depth whose dense parameter count fits.
-    With nothing, ``width = 32``. ``max_weight_bits`` caps the bits of every
-    weight and every value after the first layer.
+    With nothing, ``width = 32``. ``max_weight_bits`` selects the float64-safe
+    clamped layouts (regime ``"float64"``), planned the same way, whose
+    weights, values and partial sums after the first layer fit that many bits.
 
     Raises
     ------
@@ -608,18 +683,8 @@ def plan(
             raise ParameterError(f"{name} must be a positive integer, got {val!r}")
     if width is None and depth is None and params is None:
         width = 32
-    if max_weight_bits is not None and not any(
-        _max_slots_for_bits(k, n_b, n_c, label_min, max_weight_bits) >= 1
-        or _staircase_fits(k, sum(_digits(n_b, n_c, k)), label_min, max_weight_bits)
-        for k in range(1, MAX_K + 1)
-    ):
-        need = min(
-            max(k * sum(_digits(n_b, n_c, k)) + 1, abs(label_min).bit_length()) for k in range(1, MAX_K + 1)
-        )
-        raise InfeasibleError(
-            f"max_weight_bits={max_weight_bits} is too small: one slot of {n_b} code bits and "
-            f"{n_c} label bits needs {need} bits; use max_weight_bits >= {need}"
-        )
+    if max_weight_bits is not None:
+        return _clamped_plan(N, d, n_b, n_c, label_min, width, depth, params, max_weight_bits)
     if depth is not None and depth < MIN_DEPTH:
         raise InfeasibleError(
             f"depth {depth} is below the least depth {MIN_DEPTH} of this construction "
@@ -633,13 +698,13 @@ def plan(
             f"N={N} points (s, the lane sum and one step of two units); use width >= {least_width}"
         )
     if params is not None and width is None and depth is None:
-        return _fixed_params(N, d, n_b, n_c, label_min, params, max_weight_bits)
+        return _fixed_params(N, d, n_b, n_c, label_min, params)
     if width is not None:
-        lay = _fixed_width(N, d, n_b, n_c, label_min, width, max_weight_bits)
+        lay = _fixed_width(N, d, n_b, n_c, label_min, width)
         if lay is None:
             raise InfeasibleError(f"no layout of width <= {width} fits; use a larger width")
         if depth is not None and lay.depth > depth:
-            alt = _fixed_depth(N, d, n_b, n_c, label_min, depth, max_weight_bits)
+            alt = _fixed_depth(N, d, n_b, n_c, label_min, depth)
             hint = f"; or depth {depth} with width {alt.width}" if alt else ""
             raise InfeasibleError(
                 f"width {width} and depth {depth} are too small for N={N} points with "
@@ -650,7 +715,7 @@ def plan(
             _check_params(lay, params)
         return lay
     assert depth is not None
-    lay = _fixed_depth(N, d, n_b, n_c, label_min, depth, max_weight_bits)
+    lay = _fixed_depth(N, d, n_b, n_c, label_min, depth)
     if lay is None:
         raise InfeasibleError(
             f"no layout of depth <= {depth} fits N={N} points with {n_b} code bits and "
@@ -659,6 +724,85 @@ def plan(
     if params is not None:
         _check_params(lay, params)
     return lay
+
+
+def _clamped(N: int, d: int, n_b: int, n_c: int, label_min: int, steps: int) -> Layout:
+    steps = max(1, min(steps, N - 1))
+    return Layout(N, d, n_b, n_c, 1, 1, steps, 1, label_min, clamped=True)
+
+
+def _clamped_width(N: int, d: int, n_b: int, n_c: int, label_min: int, W: int) -> Layout | None:
+    """The least-depth clamped layout of width at most ``W`` (width grows with the steps)."""
+    lo, hi = 1, N - 1
+    if _clamped(N, d, n_b, n_c, label_min, 1).width > W:
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if _clamped(N, d, n_b, n_c, label_min, mid).width <= W:
+            lo = mid
+        else:
+            hi = mid - 1
+    lay = _clamped(N, d, n_b, n_c, label_min, lo)
+    # fewest steps with the same selection depth: same depth, least width
+    return _clamped(N, d, n_b, n_c, label_min, -(-(N - 1) // lay.selection_depth))
+
+
+def _clamped_plan(
+    N: int, d: int, n_b: int, n_c: int, label_min: int,
+    width: int | None, depth: int | None, params: int | None, bits: int,
+) -> Layout:
+    """:func:`plan` under ``max_weight_bits``: the float64-safe clamped layouts."""
+    need = max(_clamped_value_bits(N, n_b, n_c, label_min), _clamped_bits(n_b, n_c, 1, label_min))
+    if need > bits:
+        raise InfeasibleError(
+            f"max_weight_bits={bits} is too small: codes of {n_b} bits and {N} points need {need} "
+            f"bits for the clamped steps and counters; use max_weight_bits >= {need}"
+        )
+    if depth is not None and depth < FLOAT64_MIN_DEPTH:
+        raise InfeasibleError(
+            f"depth {depth} is below the least depth {FLOAT64_MIN_DEPTH} of the float64-safe "
+            f"construction (s, a step, its clamp, the accumulators); use depth >= {FLOAT64_MIN_DEPTH}"
+        )
+    least = _clamped(N, d, n_b, n_c, label_min, 1).width
+    if width is not None and width < least:
+        raise InfeasibleError(
+            f"width {width} is below the least width {least} of the float64-safe construction for "
+            f"N={N} points; use width >= {least}"
+        )
+    if params is not None and width is None and depth is None:
+        best: Layout | None = None
+        smallest: int | None = None
+        W = least
+        while W <= min(1 << 16, 4 * math.isqrt(params) + 24):
+            lay = _clamped_width(N, d, n_b, n_c, label_min, W)
+            if lay is not None:
+                p = layout_sizes(lay)["params"]
+                smallest = p if smallest is None else min(smallest, p)
+                if p <= params and (best is None or lay.depth < best.depth):
+                    best = lay
+            W = W + 1 if W < 24 else int(W * 1.25)
+        if best is None:
+            raise InfeasibleError(
+                f"no float64-safe layout fits {params} parameters for N={N} points; the smallest "
+                f"found needs {smallest if smallest is not None else 'more'} parameters"
+            )
+        return best
+    if width is not None:
+        found = _clamped_width(N, d, n_b, n_c, label_min, width)
+        assert found is not None
+        if depth is not None and found.depth > depth:
+            alt = _clamped(N, d, n_b, n_c, label_min, -(-(N - 1) // max(1, depth - 3)))
+            raise InfeasibleError(
+                f"width {width} and depth {depth} are too small for the float64-safe construction "
+                f"of N={N} points: the least depth at width {width} is {found.depth}; or depth "
+                f"{depth} with width {alt.width}"
+            )
+    else:
+        assert depth is not None
+        found = _clamped(N, d, n_b, n_c, label_min, -(-(N - 1) // (depth - 3)))
+    if params is not None:
+        _check_params(found, params)
+    return found
 
 
 def _check_params(lay: Layout, params: int) -> None:
@@ -670,7 +814,7 @@ def _check_params(lay: Layout, params: int) -> None:
         )
 
 
-def _fixed_params(N: int, d: int, n_b: int, n_c: int, label_min: int, P: int, bits: int | None) -> Layout:
+def _fixed_params(N: int, d: int, n_b: int, n_c: int, label_min: int, P: int) -> Layout:
     """Least depth whose dense parameter count is at most ``P``, over a grid of widths up to ``4 sqrt(P)``."""
     best: Layout | None = None
     least: tuple[int, Layout] | None = None
@@ -678,7 +822,7 @@ def _fixed_params(N: int, d: int, n_b: int, n_c: int, label_min: int, P: int, bi
     # a layout of width W has a layer of W units fed by one of at least W / 4
     top = min(1 << 16, 4 * math.isqrt(P) + 24)
     while W <= top:
-        lay = _fixed_width(N, d, n_b, n_c, label_min, W, bits)
+        lay = _fixed_width(N, d, n_b, n_c, label_min, W)
         if lay is not None:
             p = layout_sizes(lay)["params"]
             if least is None or p < least[0]:

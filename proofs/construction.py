@@ -17,6 +17,12 @@ The scheme of ``docs/theory/upper.md`` (THEORY section 3), one function per lemm
    with one point per group (the staircase regime) :func:`label_readout` only
    reads the selected point's label digits.
 
+Under ``max_weight_bits`` the float64-safe variant :func:`float64_selection`
+replaces 4 and 5: one point per group, each step clamped to an exact ``0`` or
+``1`` (``1 - ReLU(1 - ReLU(s - t + 1))``), the label and a step counter
+accumulated as small integers; float64 evaluation is then exact after the
+first layer (``docs/theory/upper.md``, Lemma 10).
+
 Structure: the first hidden layer is the single unit ``s``, so every later unit
 is a function of the scalar ``s`` alone; ``s >= 2`` on the unit ball and is
 carried forward as ``ReLU(s) = s``. Every layer after the first has integer
@@ -68,6 +74,7 @@ __all__ = [
     "selection",
     "extraction_lanes",
     "label_readout",
+    "float64_selection",
     "memorize",
     "build_with_layout",
 ]
@@ -536,6 +543,57 @@ def label_readout(
     return layers
 
 
+# -- lemma 10: the float64-safe variant ----------------------------------------------
+def float64_selection(
+    labels: np.ndarray, thresholds: list[int], lay: Layout, label_min: int,
+    progress: Progress | None = None,
+) -> list[AffineLayer]:
+    """Lemma 10: clamped steps in ``s``, integer label and counter accumulators.
+
+    ``labels`` are the shifted labels in sorted order (one point per group).
+    Layer ``a`` holds ``s``, the steps ``h_g = ReLU(s - t_g + 1)`` of its
+    groups and the clamps ``z_g = ReLU(1 - h_g)`` (exactly ``0`` or ``1``) of
+    the previous layer's steps; from layer 2 on the accumulators
+    ``lab = labels[0] + sum_g c_g (1 - z_g)`` with ``c_g = labels[g] -
+    labels[g-1] + K > 0`` and ``cnt = sum_g (1 - z_g)`` add the clamps of two
+    layers before. The output is ``lab - K cnt + label_min``. Returns the
+    layers after the first and the output layer.
+
+    >>> lay = Layout(N=3, d=1, n_b=4, n_c=1, k=1, lanes=1, steps=1, slots=1, clamped=True)
+    >>> [layer.n_out for layer in float64_selection(np.array([1, 0, 1]), [6, 9], lay, 0)]
+    [2, 3, 3, 2, 1]
+    """
+    K = lay.counter
+    c = {g: int(labels[g]) - int(labels[g - 1]) + K for g in range(1, lay.groups)}
+    D1 = lay.selection_depth
+    s = Lin({0: 1})
+    lab = cnt = Lin()
+    prev_h: dict[int, int] = {}
+    prev_z: dict[int, int] = {}
+    layers: list[AffineLayer] = []
+    n_in = 1
+    for a in range(D1 + 2):
+        b = LayerBuilder()
+        new_s = carry(b, s) if a < D1 else Lin()
+        if a >= 2:
+            base = int(labels[0]) if a == 2 else 0
+            fired_lab = Lin({i: -c[g] for g, i in prev_z.items()}, sum(c[g] for g in prev_z) + base)
+            fired_cnt = Lin({i: -1 for i in prev_z.values()}, len(prev_z))
+            lab, cnt = carry(b, lab + fired_lab), carry(b, cnt + fired_cnt)
+        lo = a * lay.steps + 1
+        groups = range(lo, lo + lay.selection_steps(a)) if a < D1 else range(0)
+        new_h = {g: b.unit(s + (1 - thresholds[g - 1])) for g in groups}
+        new_z = {g: b.unit(Lin({i: -1}, 1)) for g, i in prev_h.items()}
+        layers.append(b.build(n_in))
+        n_in, s, prev_h, prev_z = b.size, new_s, new_h, new_z
+        if progress:
+            progress("select", a + 1, D1 + 2)
+    ob = LayerBuilder()
+    ob.unit(lab - K * cnt + label_min)
+    layers.append(ob.build(n_in, relu=False))
+    return layers
+
+
 # -- the builder ---------------------------------------------------------------------
 def _first_layer(v_num: np.ndarray, e: int) -> AffineLayer:
     """``s(x) = 2**e (<v, x> + 1) + 2`` with ``v = v_num / 2**V_BITS``."""
@@ -587,8 +645,11 @@ def memorize(
     seed : int
         Seed of the projection direction.
     max_weight_bits : int, optional
-        Cap on the bits of every weight and every value after the first layer
-        (53 makes float64 exact there).
+        Build the float64-safe variant (regime ``"float64"``, Lemma 10): every
+        weight, value and partial sum after the first layer has at most this
+        many bits on the data; with 53 or less, float64 evaluation is exact
+        after the first layer once that layer's rounding is certified
+        (:func:`proofs.float_certify.certify_float64_first_layer`).
     delta : float, optional
         The data's separation, for the guaranteed gap and bit counts in the report.
     progress : callable, optional
@@ -724,7 +785,7 @@ def _assemble(
 ) -> list[AffineLayer]:
     """Lemmas 3-5 for a fixed layout: the layers of the network."""
     clock = time.perf_counter()
-    P = pack_lanes(codes, shifted[pr.order], lay)
+    P = [] if lay.clamped else pack_lanes(codes, shifted[pr.order], lay)
     B = lay.group_size
     thresholds = [int(codes[g * B - 1]) + 3 for g in range(1, lay.groups)]
     if progress:
@@ -732,6 +793,10 @@ def _assemble(
     times["pack"] = time.perf_counter() - clock
     clock = time.perf_counter()
     first = _first_layer(pr.v_num, e)
+    if lay.clamped:
+        layers = float64_selection(shifted[pr.order], thresholds, lay, label_min, progress)
+        times["select"] = time.perf_counter() - clock
+        return [first, *layers]
     sel, s_form, lanes = selection(P, thresholds, lay, progress)
     times["select"] = time.perf_counter() - clock
     clock = time.perf_counter()

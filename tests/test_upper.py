@@ -115,8 +115,38 @@ def test_weight_bit_cap_too_small_names_the_least():
 def test_bit_cap_costs_depth():
     free = plan(5000, 8, 30, 4, width=32)
     capped = plan(5000, 8, 30, 4, width=32, max_weight_bits=53)
-    assert capped.lane_bits < free.lane_bits or free.lane_bits <= 52
+    assert capped.regime == "float64" and capped.clamped
     assert capped.depth >= free.depth
+    assert layout_sizes(capped)["max_value_bits"] <= 53
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 10**6), n_b=st.integers(3, 45), n_c=st.integers(1, 8), W=st.integers(2, 300),
+       L=st.integers(4, 5000))
+def test_float64_caps_are_respected_or_refused(n, n_b, n_c, W, L):
+    for kw in ({"width": W}, {"depth": L}):
+        try:
+            lay = plan(n, 8, n_b, n_c, max_weight_bits=53, **kw)
+        except InfeasibleError as err:
+            assert "least width" in str(err) and "width" in kw
+            continue
+        assert lay.clamped and lay.width <= kw.get("width", lay.width)
+        assert lay.depth <= kw.get("depth", lay.depth)
+        sizes = layout_sizes(lay)
+        assert sizes["max_bits"] <= sizes["max_value_bits"] <= 53
+
+
+def test_float64_refusals_name_the_least_sizes():
+    with pytest.raises(InfeasibleError, match="max_weight_bits=40 is too small.*use max_weight_bits >= 42"):
+        plan(1000, 3, 40, 2, width=32, max_weight_bits=40)
+    with pytest.raises(InfeasibleError, match="least depth 4 of the float64-safe"):
+        plan(100, 2, 10, 1, depth=3, max_weight_bits=50)
+    with pytest.raises(InfeasibleError, match="least width 5 of the float64-safe"):
+        plan(100, 2, 10, 1, width=4, max_weight_bits=50)
+    with pytest.raises(InfeasibleError, match=r"least depth at width 8 is \d+; or depth 20 with width \d+"):
+        plan(10**4, 2, 30, 2, width=8, depth=20, max_weight_bits=50)
+    with pytest.raises(ParameterError, match="clamped layout"):
+        Layout(10, 2, 5, 1, 2, 1, 1, 1, clamped=True)
 
 
 @settings(max_examples=200, deadline=None)
