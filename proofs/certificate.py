@@ -73,6 +73,7 @@ def make_certificate(
     data_path: str | os.PathLike[str],
     *,
     labels: Any = None,
+    float64: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The certificate of a finished verification, as a JSON-ready dict.
 
@@ -86,6 +87,9 @@ def make_certificate(
         The files holding the network and the data; their digests are recorded.
     labels : array_like of int, optional
         The labels, to record the number of classes.
+    float64 : dict, optional
+        The float64 certificate of a float64-safe network
+        (:func:`proofs.float_certify.certify_float64_clamped`), recorded as ``"float64"``.
 
     Examples
     --------
@@ -105,7 +109,7 @@ def make_certificate(
     True
     """
     classes = None if labels is None else len({int(v) for v in labels})
-    return {
+    cert = {
         "format": CERTIFICATE_FORMAT,
         "version": CERTIFICATE_VERSION,
         "memcap_version": __version__,
@@ -124,6 +128,9 @@ def make_certificate(
         "verification": verification.to_json(),
         "construction": net.meta or None,
     }
+    if float64 is not None:
+        cert["float64"] = float64
+    return cert
 
 
 def write_certificate(cert: dict[str, Any], path: str | os.PathLike[str]) -> Path:
@@ -248,6 +255,13 @@ def check_certificate(
     ):
         if claims[key] != actual_value:
             mismatches.append(f"{key} is {actual_value!r}, the certificate states {claims[key]!r}")
+    if "float64" in cert:
+        from proofs.float_certify import certify_float64_clamped
+
+        again = certify_float64_clamped(net, data.X)["certified"]
+        if cert["float64"]["certified"] != again:
+            claimed = cert["float64"]["certified"]
+            mismatches.append(f"float64 certified is {again}, the certificate states {claimed}")
     return CertificateCheck(result, tuple(mismatches))
 
 
@@ -259,6 +273,7 @@ def save_verified(
     cert_path: str | os.PathLike[str] | None = None,
     *,
     labels: Any = None,
+    float64: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a verified network and, optionally, its certificate: both or neither.
 
@@ -279,7 +294,7 @@ def save_verified(
     tmp = target.with_name(f".{target.stem}.{os.getpid()}.part{target.suffix}")
     try:
         save_network(net, tmp)
-        cert = make_certificate(verification, net, tmp, data_path, labels=labels)
+        cert = make_certificate(verification, net, tmp, data_path, labels=labels, float64=float64)
         cert["network"]["file"] = target.name
         if cert_path is not None:
             write_certificate(cert, cert_path)

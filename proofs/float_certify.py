@@ -35,6 +35,7 @@ __all__ = [
     "gamma",
     "layer_error_bounds",
     "certify_float64_first_layer",
+    "certify_float64_clamped",
     "certify_float64",
     "mantissa_bits_needed",
 ]
@@ -249,6 +250,64 @@ def certify_float64_first_layer(net: Network, X: Any) -> dict[str, Any]:
     size = np.abs(z2)
     slack = np.where(err2 == 0, size + 1, size - err2)  # err 0: the value is exact in float64
     return _finish(cert, slack, g2, size, err2, output=False)
+
+
+def certify_float64_clamped(net: Network, X: Any) -> dict[str, Any]:
+    """Certify the first layer of a float64-safe network (regime ``"float64"``, Lemma 10).
+
+    Such a network computes ``s`` in its first layer (one unit) and then, in
+    later layers, steps ``ReLU(s - t + 1)`` whose exact values on the data are
+    at most ``-1/2`` or at least ``3/2``; each is clamped to ``0`` or ``1``.
+    Every step is computed in float64 as ``fl(s~ - (t - 1))`` from the float64
+    ``s~``, within ``eps + u (|s~| + |t - 1|)`` of the exact value, where
+    ``eps`` bounds the first layer's error (:func:`certify_float64_first_layer`)
+    and ``u = 2**-53``. When that bound is below ``1/2`` every clamp is exact,
+    and the rest of the network is exact in float64 because its values have at
+    most ``max_value_bits <= 53`` bits (Lemma 10).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``certified`` (both conditions hold), ``step_error`` and
+        ``step_error_bound`` (an exact dyadic above the error of any step),
+        ``first_layer`` (the first-layer certificate: ``certified``,
+        ``margin``, ``first_layer_error``), ``points``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from proofs.construction import memorize
+    >>> X = np.array([[0.5, 0.0], [-0.5, 0.25], [0.0, -0.75], [0.25, 0.5]])
+    >>> net = memorize(X, [3, -1, 3, 0], max_weight_bits=50).network
+    >>> cert = certify_float64_clamped(net, X)
+    >>> cert["certified"], cert["step_error"] < 1e-9
+    (True, True)
+    """
+    if net.layers[0].n_out != 1:
+        raise DataError(
+            f"a float64-safe network has one first-layer unit s, this one has {net.layers[0].n_out}; "
+            "build it with memorize(..., max_weight_bits=B)"
+        )
+    first = certify_float64_first_layer(net, X)
+    eps = Fraction(first["first_layer_error_bound"])
+    (w1, b1), = float_layers(Network([net.layers[0]]), "float64")
+    s_float = np.asarray(X, dtype=np.float64) @ w1.T + b1
+    # |s~| <= |s| + eps <= |s computed here| + 2 eps, in any evaluation order
+    s_top = Fraction(float(np.abs(s_float).max())) + 2 * eps
+    t_top = max((abs(Fraction(int(b), layer.denom)) for layer in net.layers[1:] for b in layer.bias),
+                default=Fraction(0))
+    bound = _dyadic_bound(eps + (s_top + t_top) / _U_INV, up=True)
+    return {
+        "scope": (
+            "float64 rounding of the first layer and of every step ReLU(s - t + 1) leaves each clamp "
+            "exactly 0 or 1; the later layers are exact in float64 (docs/theory/upper.md, Lemma 10)"
+        ),
+        "points": first["points"],
+        "certified": bool(first["certified"] and bound < Fraction(1, 2)),
+        "step_error": float(bound),
+        "step_error_bound": str(bound),
+        "first_layer": {k: first[k] for k in ("certified", "margin", "first_layer_error")},
+    }
 
 
 def _finish(

@@ -53,10 +53,13 @@ def run_memorize(
     seed: int,
     backend: str,
     show_progress: bool,
+    max_weight_bits: int | None = None,
 ) -> dict[str, Any]:
     """Build, verify exactly, then write the network (and certificate); return the summary.
 
     Nothing is written unless every point verified. Shared by ``memorize`` and ``demo``.
+    With ``max_weight_bits`` the float64-safe variant is built and its float64
+    certificate (:func:`proofs.float_certify.certify_float64_clamped`) recorded.
     """
     from proofs.certificate import save_verified
     from proofs.construction import memorize
@@ -70,19 +73,33 @@ def run_memorize(
                 tasks[phase] = bar.add_task(phase, total=max(total, 1))
             bar.update(tasks[phase], completed=done, total=max(total, 1))
 
-        built = memorize(X, y, width=width, depth=depth, params=params, seed=seed, progress=on_progress)
+        built = memorize(
+            X, y, width=width, depth=depth, params=params, seed=seed,
+            max_weight_bits=max_weight_bits, progress=on_progress,
+        )
         task = bar.add_task("exact verification", total=1)
         result = verify(built.network, X, y, backend=backend)
         bar.update(task, completed=1)
+        float64 = None
+        if max_weight_bits is not None:
+            from proofs.float_certify import certify_float64_clamped
+
+            task = bar.add_task("float64 certificate", total=1)
+            float64 = certify_float64_clamped(built.network, X)
+            bar.update(task, completed=1)
     if not result.memorized:
         raise VerificationError(f"the built network failed exact verification: {result.summary()}")
     started = time.perf_counter()
-    certificate = save_verified(built.network, result, out, data_path, cert, labels=y)
+    certificate = save_verified(built.network, result, out, data_path, cert, labels=y, float64=float64)
     summary = memorize_summary(built.network, result, built.report, X, y)
     summary["network_file"] = str(out)
     summary["network_sha256"] = certificate["network"]["sha256"]
     if cert is not None:
         summary["certificate_file"] = str(cert)
+    if float64 is not None:
+        summary["float64_certified"] = float64["certified"]
+        summary["float64_margin"] = float64["first_layer"]["margin"]
+        summary["float64_step_error"] = float64["step_error"]
     summary.setdefault("phase_seconds", {})["write"] = round(time.perf_counter() - started, 4)
     return summary
 
@@ -113,6 +130,14 @@ def memorize_cmd(
         False, "--rescale", help="Divide the points by a power of two if they leave the unit ball."
     ),
     backend: str = typer.Option("auto", "--backend", help="Exact arithmetic backend for verification."),
+    max_weight_bits: int | None = typer.Option(
+        None,
+        "--max-weight-bits",
+        "-B",
+        min=1,
+        help="Build the float64-safe variant: weights and values after the first layer fit B bits "
+        "(B <= 53: float64 runs it exactly; the first layer is certified and recorded).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Build a ReLU network that memorizes DATA exactly, verify every point, save it.
@@ -142,6 +167,7 @@ def memorize_cmd(
         seed=seed,
         backend=backend,
         show_progress=not as_json,
+        max_weight_bits=max_weight_bits,
     )
     if as_json:
         print_json(summary)
