@@ -277,3 +277,15 @@ def test_overstated_delta_is_caught_by_the_redraw_rule():
     c = memorize(X, [0, 1, 0], width=8, delta=1e-6)
     assert c.report["n_b"] <= c.report["n_b_guaranteed"]
     _check(c, X, [0, 1, 0])
+
+
+@pytest.mark.parametrize(("kw", "labels"), [({"width": 7}, (0, 3)), ({"depth": 9}, (-5, 2)), ({}, (7, 9))])
+def test_float64_variant_memorizes_and_matches_formula(kw, labels):
+    ds = make_dataset(60, 3, 2, 0.05, seed=4)
+    y = np.where(ds.y == 0, *labels)
+    c = memorize(ds.X, y, max_weight_bits=50, **kw)
+    _check(c, ds.X, y)
+    assert c.report["regime"] == "float64" and c.report["requested"]["max_weight_bits"] == 50
+    assert c.report["planned"]["max_value_bits"] <= 50
+    for key, cap in kw.items():
+        assert c.report["built"][key] <= cap

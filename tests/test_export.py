@@ -240,20 +240,18 @@ def test_capped_network_keeps_labels_in_onnxruntime_float64_small(n: int, d: int
     from proofs.verify import verify
 
     ds = make_dataset(n, d, 4, 0.05, seed=n)
+    from proofs.float_certify import certify_float64, certify_float64_clamped
+
     net = memorize(ds.X, ds.y, max_weight_bits=50).network
     assert net.max_bits <= 50 and verify(net, ds.X, ds.y).memorized
     out = _onnx_labels(net, ds.X)
-    assert np.array_equal(np.rint(out), ds.y)
-
-
-_NOT_FLOAT64_SAFE = (
-    "measured: the --max-weight-bits construction multiplies packed integers by values carrying the "
-    "significant bits of s, so float64 rounds after the first layer (memcap precision, bits_needed > 53)"
-)
+    assert np.array_equal(out, ds.y.astype(np.float64))  # exact, not only rounded
+    assert certify_float64_clamped(net, ds.X)["certified"]
+    cert = certify_float64(net, ds.X, ds.y)
+    assert cert["certified"] and cert["exact"] == n
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason=_NOT_FLOAT64_SAFE, strict=False)
 @pytest.mark.parametrize("n", [10_000, 100_000])
 def test_capped_network_keeps_labels_in_onnxruntime_float64_large(n: int) -> None:
     from proofs.construction import memorize
@@ -267,7 +265,6 @@ def test_capped_network_keeps_labels_in_onnxruntime_float64_large(n: int) -> Non
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason=_NOT_FLOAT64_SAFE, strict=False)
 def test_capped_network_keeps_digits_labels_in_onnxruntime_float64() -> None:
     pytest.importorskip("sklearn", reason="scikit-learn is not installed (memcap[digits])")
     from proofs.construction import memorize

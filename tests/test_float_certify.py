@@ -15,6 +15,7 @@ from proofs.exact import exact_inputs
 from proofs.export import float_layers
 from proofs.float_certify import (
     certify_float64,
+    certify_float64_clamped,
     certify_float64_first_layer,
     gamma,
     layer_error_bounds,
@@ -316,3 +317,62 @@ def test_certify_float64_on_staircases() -> None:
             assert cert["exact_layers"] == [2, 3] and cert["max_error"] == 0.0
         else:
             assert not cert["certified"] and cert["exact_layers"] == []
+
+
+# -- the float64-safe construction (memorize(..., max_weight_bits=B)) ---------------------
+@settings(max_examples=8, deadline=None)
+@given(n=st.integers(2, 120), d=st.integers(1, 6), seed=st.integers(0, 1000), width=st.integers(5, 40))
+def test_float64_construction_is_certified_and_exact_in_every_runtime(n, d, seed, width) -> None:
+    """certify_float64 proves every label exact; numpy and onnxruntime return exactly the labels."""
+    from proofs.construction import memorize
+    from proofs.precision import available_runtimes, float_forward
+
+    rng = np.random.default_rng(seed)
+    X = np.unique(rng.uniform(-1, 1, (n, d)) / math.sqrt(d), axis=0)
+    y = rng.integers(-3, 5, len(X))
+    net = memorize(X, y, width=width, max_weight_bits=50).network
+    assert net.evaluate(X).matches(y).all()
+    clamped = certify_float64_clamped(net, X)
+    cert = certify_float64(net, X, y)
+    assert clamped["certified"] and cert["certified"] and cert["exact"] == len(y)
+    assert cert["max_error"] == 0.0 and len(net.layers) - 1 in cert["exact_layers"]
+    for runtime in available_runtimes():
+        out = float_forward(net, X, "float64", runtime)[-1][:, 0]
+        assert np.array_equal(out, y.astype(np.float64)), runtime
+
+
+def test_float64_clamped_refuses_other_networks() -> None:
+    net = Network([AffineLayer.from_dense([[1], [2]], [0, 0]), AffineLayer.from_dense([[1, 1]], [0])])
+    with pytest.raises(DataError, match="one first-layer unit s, this one has 2.*max_weight_bits"):
+        certify_float64_clamped(net, [[0.5]])
+
+
+def test_float64_clamped_fails_when_steps_round_too_much() -> None:
+    """A step near 2**53 is rounded by more than 1/2: not certified."""
+    big = 2**60
+    net = Network([AffineLayer.from_dense([[big]], [big]), AffineLayer.from_dense([[1]], [1 - big - 3]),
+                   AffineLayer.from_dense([[-1]], [1]), AffineLayer.from_dense([[1]], [0])])
+    cert = certify_float64_clamped(net, [[0.25], [0.5]])
+    assert not cert["certified"] and cert["step_error"] > 0.5
+
+
+def test_cli_memorize_records_the_float64_certificate(tmp_path, monkeypatch, capsys) -> None:
+    import json
+
+    from proofs.cli import main
+    from proofs.data import make_dataset, save_dataset
+
+    monkeypatch.chdir(tmp_path)
+    save_dataset(make_dataset(80, 3, 4, 0.05, seed=3), "d.npz")
+    assert main(["memorize", "d.npz", "-o", "n.npz", "--cert", "c.json", "--max-weight-bits", "50",
+                 "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["regime"] == "float64" and summary["float64_certified"] is True
+    cert = json.loads((tmp_path / "c.json").read_text())
+    assert cert["float64"]["certified"] and cert["float64"]["first_layer"]["margin"] > 0
+    assert cert["construction"]["requested"]["max_weight_bits"] == 50
+    assert main(["verify", "n.npz", "d.npz", "--cert", "c.json", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["memorize", "d.npz", "-o", "m.npz", "--max-weight-bits", "5"]) != 0
+    assert "max_weight_bits=5 is too small" in capsys.readouterr().err
+    assert not (tmp_path / "m.npz").exists()
