@@ -225,3 +225,24 @@ def test_auto_builds_the_method_with_fewest_params():
         build_with_method("best", ds.X, ds.y)
     with pytest.raises(InfeasibleError, match="no method meets width <= 2"):
         build_with_method("auto", ds.X, ds.y, width=2)
+
+
+def test_memorize_cli_method(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    save_dataset(make_dataset(40, 2, 3, 0.1, seed=8), tmp_path / "pts.npz")
+    assert main(["memorize", "pts.npz", "-o", "a.json", "--method", "one_layer", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["method"], summary["width"], summary["verdict"]) == ("one_layer", 80, "memorized")
+    assert main(["memorize", "pts.npz", "-o", "b.npz", "--depth", "2", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["method"] == "two_layer" and "fewest parameters" in summary["method_reason"]
+    assert main(["verify", "b.npz", "pts.npz"]) == 0
+    capsys.readouterr()
+    for argv, code, words in [
+        (["--method", "two_layer", "-W", "3", "-o", "c.npz"], 3, "needs width >= "),
+        (["--method", "best", "-o", "c.npz"], 2, "unknown or unavailable method 'best'"),
+        (["--method", "one_layer", "-B", "40", "-o", "c.npz"], 2, "--max-weight-bits needs --method ours"),
+    ]:
+        assert main(["memorize", "pts.npz", *argv]) == code
+        assert words in " ".join(capsys.readouterr().err.split())
+    assert not (tmp_path / "c.npz").exists()

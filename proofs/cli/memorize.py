@@ -54,17 +54,23 @@ def run_memorize(
     backend: str,
     show_progress: bool,
     max_weight_bits: int | None = None,
+    method: str = "ours",
 ) -> dict[str, Any]:
     """Build, verify exactly, then write the network (and certificate); return the summary.
 
     Nothing is written unless every point verified. Shared by ``memorize`` and ``demo``.
     With ``max_weight_bits`` the float64-safe variant is built and its float64
     certificate (:func:`proofs.float_certify.certify_float64_clamped`) recorded.
+    ``method`` is ``ours``, a baseline of :data:`proofs.baselines.METHODS`, or
+    ``auto`` (:func:`proofs.baselines.select.build_with_method`).
     """
+    from proofs.baselines.select import build_with_method
     from proofs.certificate import save_verified
     from proofs.construction import memorize
     from proofs.verify import memorize_summary, verify
 
+    if max_weight_bits is not None and method not in ("ours", "auto"):
+        raise ParameterError(f"--max-weight-bits needs --method ours (or auto), not {method}")
     with progress(show_progress) as bar:
         tasks: dict[str, Any] = {}
 
@@ -73,10 +79,16 @@ def run_memorize(
                 tasks[phase] = bar.add_task(phase, total=max(total, 1))
             bar.update(tasks[phase], completed=done, total=max(total, 1))
 
-        built = memorize(
-            X, y, width=width, depth=depth, params=params, seed=seed,
-            max_weight_bits=max_weight_bits, progress=on_progress,
-        )
+        if method == "ours" or max_weight_bits is not None:
+            built = memorize(
+                X, y, width=width, depth=depth, params=params, seed=seed,
+                max_weight_bits=max_weight_bits, progress=on_progress,
+            )
+            used, reason = "ours", "asked for" if method == "ours" else "--max-weight-bits needs ours"
+        else:
+            built, used, reason = build_with_method(
+                method, X, y, width=width, depth=depth, params=params, seed=seed, progress=on_progress
+            )
         task = bar.add_task("exact verification", total=1)
         result = verify(built.network, X, y, backend=backend)
         bar.update(task, completed=1)
@@ -92,6 +104,7 @@ def run_memorize(
     started = time.perf_counter()
     certificate = save_verified(built.network, result, out, data_path, cert, labels=y, float64=float64)
     summary = memorize_summary(built.network, result, built.report, X, y)
+    summary["method"], summary["method_reason"] = used, reason
     summary["network_file"] = str(out)
     summary["network_sha256"] = certificate["network"]["sha256"]
     if cert is not None:
@@ -138,6 +151,13 @@ def memorize_cmd(
         help="Build the float64-safe variant: weights and values after the first layer fit B bits "
         "(B <= 53: float64 runs it exactly; the first layer is certified and recorded).",
     ),
+    method: str = typer.Option(
+        "auto",
+        "--method",
+        "-m",
+        help="Construction: ours, one_layer, two_layer, constant_width (docs/theory/baselines.md), "
+        "or auto: the one with the fewest parameters meeting the request, with the reason shown.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Build a ReLU network that memorizes DATA exactly, verify every point, save it.
@@ -168,6 +188,7 @@ def memorize_cmd(
         backend=backend,
         show_progress=not as_json,
         max_weight_bits=max_weight_bits,
+        method=method,
     )
     if as_json:
         print_json(summary)
