@@ -16,10 +16,12 @@ from __future__ import annotations
 import contextlib
 import weakref
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from proofs.exact import ExactInputs
 from proofs.network import AffineLayer, Network
 
 __all__ = ["FilterCounts", "certified_counts"]
@@ -27,6 +29,7 @@ __all__ = ["FilterCounts", "certified_counts"]
 _U = 2.0**-53  # unit roundoff of float64
 _KAPPA = 4 * _U  # |W - fl(W)| <= _KAPPA |fl(W)| for the converted weights
 _TINY = 2.0**-1060  # absorbs what underflow can lose in one operation (at most 2**-1075)
+_RESCUES = 32  # vertices whose undecided signs are settled exactly before giving up
 _FLOOR = 2.0**-900  # least per-piece error factor, far above anything underflow loses
 
 _CACHE: weakref.WeakKeyDictionary[AffineLayer, Any] = weakref.WeakKeyDictionary()
@@ -122,10 +125,73 @@ def certified_counts(net: Network, start: Any, end: Any, max_vertices: int | Non
     except OverflowError:
         return None
     with _one_blas_thread():
-        return _count(net, alpha, beta, max_vertices)
+        return _count(net, alpha, beta, max_vertices, _Lineage(net, start, end))
 
 
-def _count(net: Network, za: np.ndarray, zb: np.ndarray, max_vertices: int | None) -> FilterCounts | None:
+class _Lineage:
+    """Where each vertex and piece comes from, to decide the few undecided signs exactly.
+
+    ``parents[r]`` maps the pieces after hidden layer ``r`` to those before it,
+    ``actives[r]`` holds layer ``r``'s activation mask on the pieces after it.
+    A vertex's origin is ``(layer, unit, piece)``: the root of that unit on
+    that piece (``(-1, 0, 0)`` and ``(-1, 1, 0)`` for the ends 0 and 1).
+    """
+
+    def __init__(self, net: Network, start: Any, end: Any) -> None:
+        self.net, self.start, self.end = net, start, end
+        self.parents: list[np.ndarray] = []
+        self.actives: list[np.ndarray] = []
+        self.origins = np.array([[-1, 0, 0], [-1, 1, 0]])
+        self.budget = _RESCUES
+
+    def _forward(
+        self, rows: Any, layers: int, masks: list[np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact pre-activations of layer ``layers``: ReLU between layers, or the fixed ``masks``."""
+        from proofs.regions import _affine  # the exact layer product (imported late: regions imports us)
+
+        x = ExactInputs.from_fractions(rows)
+        a, dens = x.nums, x.dens
+        for r in range(layers + 1):
+            z, dens = _affine(a, dens, self.net.layers[r])
+            if r < layers:
+                a = z * masks[r] if masks is not None else np.where(z > 0, z, 0).astype(z.dtype)
+        return z, dens
+
+    def affine(self, layer: int, piece: int, units: Any) -> list[tuple[Fraction, Fraction]]:
+        """Exact ``(alpha, beta)`` of the ``units`` of ``layer`` on one of its pieces."""
+        self.budget -= 1
+        masks = []
+        for r in range(layer - 1, -1, -1):
+            masks.append(self.actives[r][piece])
+            piece = int(self.parents[r][piece])
+        z, dens = self._forward([self.start, self.end], layer, masks[::-1])
+        d0, d1 = int(dens[0]), int(dens[1])
+        out = []
+        for j in np.atleast_1d(units).tolist():
+            lo = Fraction(int(z[0, j]), d0)
+            out.append((lo, Fraction(int(z[1, j]), d1) - lo))
+        return out
+
+    def vertex(self, k: int) -> Fraction:
+        """The exact parameter ``t`` of vertex ``k``."""
+        layer, unit, piece = (int(v) for v in self.origins[k])
+        if layer < 0:
+            return Fraction(unit)
+        ((alpha, beta),) = self.affine(layer, piece, unit)
+        return -alpha / beta
+
+    def signs(self, k: int, layer: int, units: np.ndarray) -> np.ndarray:
+        """Exact signs of the ``units`` of ``layer`` at vertex ``k``."""
+        t = self.vertex(k)
+        x = [s + t * (e - s) for s, e in zip(self.start, self.end, strict=True)]
+        z, _ = self._forward([x], layer, None)
+        return np.array([(v > 0) - (v < 0) for v in z[0, units].tolist()], dtype=np.int8)
+
+
+def _count(
+    net: Network, za: np.ndarray, zb: np.ndarray, max_vertices: int | None, lineage: _Lineage
+) -> FilterCounts | None:
     """The filter proper; the input point and direction count as a layer with ``R = 1``.
 
     Invariant: entry ``(k, j)`` of ``za`` (``zb``) is within
@@ -159,22 +225,40 @@ def _count(net: Network, za: np.ndarray, zb: np.ndarray, max_vertices: int | Non
         if not (np.isfinite(z.sum()) and np.isfinite(a.sum() + b.sum())):
             return None
         if l_idx == last:
-            return _final(zb, b, norms, cb, per_layer, len(tv))
+            return _final(zb, b, norms, cb, per_layer, len(tv), (lineage, l_idx))
         abs_za, abs_zb = np.abs(za), np.abs(zb)
-        pos = _signs(za, zb, abs_za, abs_zb, a, b, norms, ca, cb, tv, et)
-        if pos is None:
+        pos, undecided = _signs(za, zb, abs_za, abs_zb, a, b, norms, ca, cb, tv, et)
+        if undecided.any() and not _rescue(pos, undecided, l_idx, lineage):
             return None
-        step = _split(za, zb, pos, a, b, norms, ca, cb, tv, et, max_vertices)
+        step = _split(za, zb, pos, a, b, norms, ca, cb, tv, et, max_vertices, (lineage, l_idx))
         if step is None:
             return None
         if isinstance(step, int):
             per_layer.append(step)
             return FilterCounts(per_layer, 0, 0, l_idx)
-        parent, active, tv, et = step
+        parent, active, tv, et, rows, units = step
+        lineage.parents.append(parent)
+        lineage.actives.append(active)
+        new = np.stack([np.full(len(rows), l_idx), units, rows], axis=1)
+        lineage.origins = np.insert(lineage.origins, rows + 1, new, axis=0)
         per_layer.append(len(tv) - 1)
         a_za, a_zb = abs_za.max(axis=1)[parent], abs_zb.max(axis=1)[parent]
         za, zb, a, b = za[parent] * active, zb[parent] * active, a[parent], b[parent]
     raise AssertionError("unreachable: the last layer returns")  # pragma: no cover
+
+
+def _rescue(pos: np.ndarray, undecided: np.ndarray, layer: int, lineage: _Lineage) -> bool:
+    """Decide the undecided signs in exact arithmetic (few only); False when a sign is 0 or too many."""
+    rows, units = np.nonzero(undecided)
+    if len(np.unique(rows)) > lineage.budget:
+        return False
+    for k in np.unique(rows).tolist():
+        cols = units[rows == k]
+        exact = lineage.signs(k, layer, cols)
+        if (exact == 0).any():
+            return False
+        pos[k, cols] = exact > 0
+    return True
 
 
 def _signs(
@@ -189,11 +273,11 @@ def _signs(
     cb: float,
     tv: np.ndarray,
     et: np.ndarray,
-) -> np.ndarray | None:
-    """Proved ``z > 0`` at every vertex (pieces' left ends, then the last right end), or None.
+) -> tuple[np.ndarray, np.ndarray]:
+    """``z > 0`` at every vertex (pieces' left ends, then the last right end), and where undecided.
 
     The pre-activations are continuous, so either neighbouring piece gives the
-    value at a vertex; a zero or an undecided sign returns None.
+    value at a vertex. Where the second array is False the first is proved.
     """
     rows = np.r_[np.arange(len(za)), len(za) - 1]
     t = tv[:, None]
@@ -202,9 +286,7 @@ def _signs(
     v = za[rows] + zb[rows] * t
     bound = g2 * abs_za[rows] + abs_zb[rows] * (g2 * np.abs(t) + et[:, None])
     bound += np.multiply.outer(a[rows] + b[rows] * te[:, 0], norms) + ca + cb * te + 16 * _TINY
-    if not (np.abs(v) > bound * (1 + 16 * _U)).all():
-        return None
-    return v > 0
+    return v > 0, ~(np.abs(v) > bound * (1 + 16 * _U))
 
 
 def _split(
@@ -219,12 +301,14 @@ def _split(
     tv: np.ndarray,
     et: np.ndarray,
     max_vertices: int | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | int | None:
+    origin: tuple[_Lineage, int],
+) -> tuple[np.ndarray, ...] | int | None:
     """Cut every piece at the roots of the units crossing zero inside it.
 
     Returns the parent piece of each new piece, the new activation masks, the
-    new vertices with their errors; or the lower bound when the limit is
-    passed; or None when an order of roots is undecided.
+    new vertices with their errors, and the piece and unit of each new vertex;
+    or the lower bound when the limit is passed; or None when an order of
+    roots is undecided.
     """
     cross = pos[:-1] ^ pos[1:]
     rows, units = np.nonzero(cross)
@@ -245,7 +329,8 @@ def _split(
     order = np.lexsort((root, rows))
     rows, units, root, eps = rows[order], units[order], root[order], eps[order]
     same = rows[1:] == rows[:-1]
-    if not ((root[1:] - root[:-1]) > (eps[1:] + eps[:-1]) * (1 + 4 * _U))[same].all():
+    close = same & ~((root[1:] - root[:-1]) > (eps[1:] + eps[:-1]) * (1 + 4 * _U))
+    if close.any() and not _order_exactly(rows, units, root, eps, np.unique(rows[1:][close]), *origin):
         return None
     first = np.concatenate([[0], np.cumsum(counts)[:-1]])
     rank = np.full(cross.shape, np.iinfo(np.int64).max)
@@ -258,16 +343,50 @@ def _split(
     et = np.insert(et, rows + 1, eps)
     if not np.isfinite(eps.sum()):
         return None
-    return parent, active, tv, et
+    return parent, active, tv, et, rows, units
+
+
+def _order_exactly(
+    rows: np.ndarray,
+    units: np.ndarray,
+    root: np.ndarray,
+    eps: np.ndarray,
+    pieces: np.ndarray,
+    lineage: _Lineage,
+    layer: int,
+) -> bool:
+    """Sort the roots of the given pieces exactly, in place; False on a tie or past the budget."""
+    if len(pieces) > lineage.budget:
+        return False
+    for k in pieces.tolist():
+        idx = np.flatnonzero(rows == k)
+        exact = [-a / b for a, b in lineage.affine(layer, k, units[idx])]
+        perm = sorted(range(len(idx)), key=exact.__getitem__)
+        if any(exact[i] == exact[j] for i, j in zip(perm, perm[1:], strict=False)):
+            return False
+        units[idx], root[idx], eps[idx] = units[idx][perm], root[idx][perm], eps[idx][perm]
+    return True
 
 
 def _final(
-    zb: np.ndarray, b: np.ndarray, norms: np.ndarray, cb: float, per_layer: list[int], vertices: int
+    zb: np.ndarray,
+    b: np.ndarray,
+    norms: np.ndarray,
+    cb: float,
+    per_layer: list[int],
+    vertices: int,
+    origin: tuple[_Lineage, int],
 ) -> FilterCounts | None:
-    """Count interior vertices where some output's slope provably changes."""
+    """Count interior vertices where some output's slope changes (a few decided exactly)."""
     diff = np.abs(zb[1:] - zb[:-1])
     bound = (np.multiply.outer(b[1:] + b[:-1], norms) + 2 * cb) * (1 + 16 * _U)
     changed = (diff > bound).any(axis=1)
-    if not changed.all():
+    unsure = np.flatnonzero(~changed)
+    lineage, layer = origin
+    if 2 * len(unsure) > lineage.budget:
         return None
+    units = np.arange(zb.shape[1])
+    for k in unsure.tolist():
+        left, right = lineage.affine(layer, k, units), lineage.affine(layer, k + 1, units)
+        changed[k] = any(u[1] != v[1] for u, v in zip(left, right, strict=True))
     return FilterCounts(per_layer, vertices, int(changed.sum()))
