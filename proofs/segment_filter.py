@@ -29,7 +29,7 @@ __all__ = ["FilterCounts", "certified_counts"]
 _U = 2.0**-53  # unit roundoff of float64
 _KAPPA = 4 * _U  # |W - fl(W)| <= _KAPPA |fl(W)| for the converted weights
 _TINY = 2.0**-1060  # absorbs what underflow can lose in one operation (at most 2**-1075)
-_RESCUES = 32  # vertices whose undecided signs are settled exactly before giving up
+_RESCUES = 32  # exact piece maps allowed (width <= 64) to settle undecided tests before giving up
 _FLOOR = 2.0**-900  # least per-piece error factor, far above anything underflow loses
 
 _CACHE: weakref.WeakKeyDictionary[AffineLayer, Any] = weakref.WeakKeyDictionary()
@@ -142,7 +142,10 @@ class _Lineage:
         self.parents: list[np.ndarray] = []
         self.actives: list[np.ndarray] = []
         self.origins = np.array([[-1, 0, 0], [-1, 1, 0]])
-        self.budget = _RESCUES
+        # an exact rescue costs about width**2 big-integer products per layer: fewer for wide networks
+        self.budget = max(
+            min(2, _RESCUES), int(_RESCUES * min(1.0, (64 / max(lay.n_in for lay in net.layers)) ** 2))
+        )
 
     def _forward(
         self, rows: Any, layers: int, masks: list[np.ndarray] | None
