@@ -14,14 +14,15 @@ exact integers. The soundness argument is in ``docs/theory/region-filter.md``.
 from __future__ import annotations
 
 import contextlib
+import math
 import weakref
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import flint
 import numpy as np
 
-from proofs.exact import ExactInputs
 from proofs.network import AffineLayer, Network
 
 __all__ = ["FilterCounts", "certified_counts"]
@@ -33,6 +34,7 @@ _RESCUES = 32  # exact piece maps allowed (width <= 64) to settle undecided test
 _FLOOR = 2.0**-900  # least per-piece error factor, far above anything underflow loses
 
 _CACHE: weakref.WeakKeyDictionary[AffineLayer, Any] = weakref.WeakKeyDictionary()
+_EXACT_CACHE: weakref.WeakKeyDictionary[AffineLayer, Any] = weakref.WeakKeyDictionary()
 _BLAS: list[Any] = []  # a threadpoolctl controller, made on first use
 
 
@@ -147,19 +149,25 @@ class _Lineage:
             min(2, _RESCUES), int(_RESCUES * min(1.0, (64 / max(lay.n_in for lay in net.layers)) ** 2))
         )
 
-    def _forward(
-        self, rows: Any, layers: int, masks: list[np.ndarray] | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Exact pre-activations of layer ``layers``: ReLU between layers, or the fixed ``masks``."""
-        from proofs.regions import _affine  # the exact layer product (imported late: regions imports us)
+    def _forward(self, rows: Any, layers: int, masks: list[np.ndarray] | None) -> tuple[list[list[int]], int]:
+        """Exact pre-activations of layer ``layers`` (numerators, one common denominator).
 
-        x = ExactInputs.from_fractions(rows)
-        a, dens = x.nums, x.dens
+        ReLU acts between layers, or the fixed 0/1 ``masks`` of a piece do.
+        """
+        den = math.lcm(*(Fraction(v).denominator for row in rows for v in row))
+        a = [[int(Fraction(v) * den) for v in row] for row in rows]
         for r in range(layers + 1):
-            z, dens = _affine(a, dens, self.net.layers[r])
+            wt, bias, layer_den = _exact_layer(self.net.layers[r])
+            prod = (flint.fmpz_mat(a) * wt).tolist()
+            z = [[int(v) + den * b for v, b in zip(row, bias, strict=True)] for row in prod]
+            den *= layer_den
             if r < layers:
-                a = z * masks[r] if masks is not None else np.where(z > 0, z, 0).astype(z.dtype)
-        return z, dens
+                keep = masks[r].tolist() if masks is not None else None
+                a = [
+                    [v if (keep[j] if keep is not None else v > 0) else 0 for j, v in enumerate(row)]
+                    for row in z
+                ]
+        return z, den
 
     def affine(self, layer: int, piece: int, units: Any) -> list[tuple[Fraction, Fraction]]:
         """Exact ``(alpha, beta)`` of the ``units`` of ``layer`` on one of its pieces."""
@@ -168,13 +176,10 @@ class _Lineage:
         for r in range(layer - 1, -1, -1):
             masks.append(self.actives[r][piece])
             piece = int(self.parents[r][piece])
-        z, dens = self._forward([self.start, self.end], layer, masks[::-1])
-        d0, d1 = int(dens[0]), int(dens[1])
-        out = []
-        for j in np.atleast_1d(units).tolist():
-            lo = Fraction(int(z[0, j]), d0)
-            out.append((lo, Fraction(int(z[1, j]), d1) - lo))
-        return out
+        z, den = self._forward([self.start, self.end], layer, masks[::-1])
+        return [
+            (Fraction(z[0][j], den), Fraction(z[1][j] - z[0][j], den)) for j in np.atleast_1d(units).tolist()
+        ]
 
     def vertex(self, k: int) -> Fraction:
         """The exact parameter ``t`` of vertex ``k``."""
@@ -189,7 +194,15 @@ class _Lineage:
         t = self.vertex(k)
         x = [s + t * (e - s) for s, e in zip(self.start, self.end, strict=True)]
         z, _ = self._forward([x], layer, None)
-        return np.array([(v > 0) - (v < 0) for v in z[0, units].tolist()], dtype=np.int8)
+        return np.array([(z[0][j] > 0) - (z[0][j] < 0) for j in units.tolist()], dtype=np.int8)
+
+
+def _exact_layer(layer: AffineLayer) -> tuple[Any, list[int], int]:
+    """``(W^T as an fmpz_mat, bias numerators, denominator)``, cached per layer."""
+    if layer not in _EXACT_CACHE:
+        w, b, den = layer.to_dense()
+        _EXACT_CACHE[layer] = (flint.fmpz_mat(w).transpose(), b, den)
+    return _EXACT_CACHE[layer]
 
 
 def _count(
