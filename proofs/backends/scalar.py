@@ -235,16 +235,18 @@ def _combine_jumps(
     if not terms:
         return _full(len(starts), extra) if extra else None
     small = _bound(_plain(terms), extra) + 1 < _LIMIT and all(a.dtype != object for _, _, a, _ in terms)
-    pos = np.concatenate([np.searchsorted(starts, st) for _, st, _, _ in terms])
-    jumps = []
-    for c, _, arr, _ in terms:
-        arr = arr if small else _obj(arr)
-        d = np.empty(len(arr), dtype=arr.dtype)
-        d[0] = arr[0]
-        d[1:] = arr[1:] - arr[:-1]
-        jumps.append(d if c == 1 else c * d)
+    pos = np.searchsorted(starts, np.concatenate([st for _, st, _, _ in terms]))
+    sizes = np.array([len(a) for _, _, a, _ in terms])
+    values = np.concatenate([a if small else _obj(a) for _, _, a, _ in terms])
+    first = np.zeros(len(values), dtype=bool)
+    first[np.cumsum(sizes) - sizes] = True  # each term's first piece jumps from 0
+    jumps = values.copy()
+    jumps[1:] -= np.where(first[1:], 0, values[:-1])
+    coefs = [c for c, _, _, _ in terms]
+    if any(c != 1 for c in coefs):
+        jumps = jumps * np.repeat(np.array(coefs, dtype=np.int64 if small else object), sizes)
     acc = np.zeros(len(starts), dtype=np.int64 if small else object)
-    np.add.at(acc, pos, np.concatenate(jumps))
+    np.add.at(acc, pos, jumps)
     total = np.cumsum(acc)
     if extra:
         total = total + extra
