@@ -58,6 +58,7 @@ from proofs.gadgets import (
     LayerBuilder,
     Lin,
     carry,
+    clamp,
     digit,
     equality_test,
     product_with_bit,
@@ -568,24 +569,25 @@ def float64_selection(
     D1 = lay.selection_depth
     s = Lin({0: 1})
     lab = cnt = Lin()
-    prev_h: dict[int, int] = {}
-    prev_z: dict[int, int] = {}
+    prev_h: dict[int, Lin] = {}  # steps of the previous layer
+    fired: dict[int, Lin] = {}  # [s >= t_g] from the previous layer's clamps
     layers: list[AffineLayer] = []
     n_in = 1
     for a in range(D1 + 2):
         b = LayerBuilder()
         new_s = carry(b, s) if a < D1 else Lin()
         if a >= 2:
-            base = int(labels[0]) if a == 2 else 0
-            fired_lab = Lin({i: -c[g] for g, i in prev_z.items()}, sum(c[g] for g in prev_z) + base)
-            fired_cnt = Lin({i: -1 for i in prev_z.values()}, len(prev_z))
-            lab, cnt = carry(b, lab + fired_lab), carry(b, cnt + fired_cnt)
+            new_lab = lab + (int(labels[0]) if a == 2 else 0)
+            new_cnt = cnt
+            for g, f in fired.items():
+                new_lab, new_cnt = new_lab + c[g] * f, new_cnt + f
+            lab, cnt = carry(b, new_lab), carry(b, new_cnt)
         lo = a * lay.steps + 1
         groups = range(lo, lo + lay.selection_steps(a)) if a < D1 else range(0)
-        new_h = {g: b.unit(s + (1 - thresholds[g - 1])) for g in groups}
-        new_z = {g: b.unit(Lin({i: -1}, 1)) for g, i in prev_h.items()}
+        new_h = {g: Lin({b.unit(s + (1 - thresholds[g - 1])): 1}) for g in groups}
+        fired = {g: clamp(b, h) for g, h in prev_h.items()}
         layers.append(b.build(n_in))
-        n_in, s, prev_h, prev_z = b.size, new_s, new_h, new_z
+        n_in, s, prev_h = b.size, new_s, new_h
         if progress:
             progress("select", a + 1, D1 + 2)
     ob = LayerBuilder()

@@ -11,7 +11,9 @@ under the stated condition (``docs/theory/upper.md``, Lemmas 3-6):
 - :func:`digit`: the top ``k``-bit digit of an integer ``0 <= U < 2**k t`` and the rest;
 - :func:`equality_test`: ``2**(q+1) T(z/2**q)`` for ``z = 2**q s - U``, where the
   trapezoid ``T`` is ``1`` on ``|.| <= 3/2`` and ``0`` on ``|.| >= 5/2``;
-- :func:`product_with_bit`: ``2**(q+1) c T`` for ``0 <= c < cbig``, ``T`` in ``{0, 1}``.
+- :func:`product_with_bit`: ``2**(q+1) c T`` for ``0 <= c < cbig``, ``T`` in ``{0, 1}``;
+- :func:`clamp`: ``1 - ReLU(1 - h)`` is ``0`` for ``h = 0`` and ``1`` for ``h >= 1``, and float64
+  computes it exactly (Lemma 10, the float64-safe regime).
 
 Examples
 --------
@@ -41,6 +43,7 @@ __all__ = [
     "digit",
     "equality_test",
     "product_with_bit",
+    "clamp",
 ]
 
 
@@ -162,3 +165,24 @@ def product_with_bit(layer: LayerBuilder, c: Lin, tsum: Lin, q: int, cbig: int) 
     """
     p = 1 << (q + 1)
     return Lin({layer.unit(p * c + cbig * tsum - p * cbig): 1})
+
+
+def clamp(layer: LayerBuilder, h: Lin) -> Lin:
+    """One unit ``z = ReLU(1 - h)``; the form ``1 - z`` is ``0`` for ``h = 0`` and ``1`` for ``h >= 1``.
+
+    Applied to a step ``h = ReLU(s - t + 1)`` of the previous layer it gives
+    ``[s >= t]`` when no data value of ``s - t`` lies in ``(-1, 0)``. In float64
+    the unit is exact: ``fl(1 - h)`` is ``1`` for ``h = 0`` and at most ``0`` for ``h >= 1``.
+
+    >>> from proofs.network import Network
+    >>> b = LayerBuilder()
+    >>> _ = b.unit(Lin({0: 1}, -2))  # h = ReLU(s - 3 + 1)
+    >>> c = LayerBuilder()
+    >>> f = clamp(c, Lin({0: 1}))
+    >>> out = LayerBuilder()
+    >>> _ = out.unit(f)
+    >>> net = Network([b.build(1), c.build(1), out.build(1, relu=False)])
+    >>> [int(v[0]) for v in net.evaluate([[0.5], [1.0], [3.0], [7.25]]).as_fractions()]
+    [0, 0, 1, 1]
+    """
+    return Lin({layer.unit(-h + 1): -1}, 1)

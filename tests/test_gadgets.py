@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proofs.gadgets import LayerBuilder, Lin, carry, digit, equality_test, product_with_bit, step
+from proofs.gadgets import LayerBuilder, Lin, carry, clamp, digit, equality_test, product_with_bit, step
 from proofs.network import Network
 
 
@@ -93,3 +93,22 @@ def test_linear_forms():
     g = 2 * f - Lin({0: 6})
     assert g.terms == {2: -2} and g.const == 10
     assert (-f).const == -5 and (f + 1).const == 6
+
+
+@settings(max_examples=100, deadline=None)
+@given(t=st.integers(3, 2**48), off=st.sampled_from([-1, 1]), frac=st.floats(0.5, 2**20))
+def test_clamped_step_is_exact_in_float64(t, off, frac):
+    """``1 - ReLU(1 - ReLU(s - t + 1))`` is ``[s >= t]`` exactly, and float64 computes exactly that."""
+    from proofs.precision import float_forward
+
+    s = float(t) + (frac if off > 0 else -(frac + 1.0))  # s - t >= 1/2 or <= -3/2
+    step_layer = LayerBuilder()
+    h = Lin({step_layer.unit(Lin({0: 1}, 1 - t)): 1})
+    clamp_layer = LayerBuilder()
+    f = clamp(clamp_layer, h)
+    out = LayerBuilder()
+    out.unit(f)
+    net = Network([step_layer.build(1), clamp_layer.build(1), out.build(1, relu=False)])
+    want = 1 if off > 0 else 0
+    assert net.evaluate(np.array([[s]]), backend="python").as_fractions() == [[Fraction(want)]]
+    assert float_forward(net, np.array([[s]]), "float64", "numpy")[-1][0, 0] == want
