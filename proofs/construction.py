@@ -820,6 +820,7 @@ def build_with_layout(
     steps: int,
     slots: int,
     staircase: bool = False,
+    clamped: bool = False,
     seed: int = 0,
 ) -> Network:
     """The network for a layout chosen by hand (``n_b`` and ``n_c`` from the data).
@@ -839,5 +840,5 @@ def build_with_layout(
     pr = projection(Xa, seed=seed)
     e, n_b, codes = integer_codes(Xa, pr)
     lay = Layout(Xa.shape[0], Xa.shape[1], n_b, label_bits(int(shifted.max()) + 1), k, lanes, steps,
-                 slots, label_min, staircase)
+                 slots, label_min, staircase, clamped)
     return Network(_assemble(pr, e, codes, shifted, lay, label_min, {}, None), meta={"layout": str(lay)})

@@ -289,3 +289,21 @@ def test_float64_variant_memorizes_and_matches_formula(kw, labels):
     assert c.report["planned"]["max_value_bits"] <= 50
     for key, cap in kw.items():
         assert c.report["built"][key] <= cap
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(2, 60), steps=st.integers(1, 12), seed=st.integers(0, 100))
+def test_every_float64_layout_memorizes_and_matches_formula(n, steps, seed):
+    """Clamped layouts of any step count, so every count of selection layers, small and large."""
+    ds = make_dataset(n, 2, min(n, 3), 0.02, seed=seed)
+    y = ds.y + 5
+    net = build_with_layout(ds.X, y, k=1, lanes=1, steps=steps, slots=1, clamped=True, seed=seed)
+    assert net.evaluate(ds.X, backend="python").matches(y).all()
+    pr = projection(ds.X, seed=seed)
+    _, n_b, _ = integer_codes(ds.X, pr)
+    lay = Layout(n, 2, n_b, label_bits(int(y.max() - y.min()) + 1), 1, 1, min(steps, n - 1), 1,
+                 int(y.min()), clamped=True)
+    sizes = layout_sizes(lay)
+    assert net.widths == hidden_widths(lay)
+    assert (net.width, net.depth, net.params, net.nonzeros) == (
+        sizes["width"], sizes["depth"], sizes["params"], sizes["nonzeros"])
