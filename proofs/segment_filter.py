@@ -85,8 +85,8 @@ def _to_float(values: np.ndarray, denom: int) -> np.ndarray | None:
     return out if not len(mag) or mag.min() >= 2.0**-1000 else None
 
 
-def _float_layer(layer: AffineLayer) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """``(W^T, R, b)`` in float64 with ``R_j >= sum_i |W_ji|``, cached; None if float64 cannot hold them."""
+def _float_layer(layer: AffineLayer) -> tuple[np.ndarray, ...] | None:
+    """``(W^T, |W^T|, R, b)`` in float64, ``R_j >= sum_i |W_ji|``, cached; None if float64 overflows."""
     if layer in _CACHE:
         return _CACHE[layer]
     w, b = _to_float(layer.nums, layer.denom), _to_float(layer.bias, layer.denom)
@@ -94,8 +94,9 @@ def _float_layer(layer: AffineLayer) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if w is not None and b is not None:
         wt = np.zeros((layer.n_in, layer.n_out))
         wt[layer.cols, layer.rows] = w
-        norms = np.abs(wt).sum(axis=0) * (1 + _KAPPA) * (1 + 2 * _gamma(layer.n_in))
-        out = (wt, norms, b) if np.isfinite(norms).all() else None
+        abs_wt = np.abs(wt)
+        norms = abs_wt.sum(axis=0) * (1 + 2 * _gamma(layer.n_in))
+        out = (wt, abs_wt, norms, b) if np.isfinite(norms).all() else None
     _CACHE[layer] = out
     return out
 
@@ -127,7 +128,15 @@ def certified_counts(net: Network, start: Any, end: Any, max_vertices: int | Non
     except OverflowError:
         return None
     with _one_blas_thread():
-        return _count(net, alpha, beta, max_vertices, _Lineage(net, start, end))
+        # cheap bounds first, without exact rescues; then sharper bounds, with them
+        for precise in (False, True):
+            lineage = _Lineage(net, start, end)
+            if not precise:
+                lineage.budget = 0
+            found = _count(net, alpha, beta, max_vertices, lineage, precise)
+            if found is not None:
+                return found
+    return None
 
 
 class _Lineage:
@@ -205,18 +214,100 @@ def _exact_layer(layer: AffineLayer) -> tuple[Any, list[int], int]:
     return _EXACT_CACHE[layer]
 
 
-def _count(
-    net: Network, za: np.ndarray, zb: np.ndarray, max_vertices: int | None, lineage: _Lineage
-) -> FilterCounts | None:
-    """The filter proper; the input point and direction count as a layer with ``R = 1``.
+@dataclass(frozen=True)
+class _RowErrors:
+    """Cheap bounds: entry ``(k, j)`` is off by at most ``a[k] R[j] + ca[j]`` (slope: ``b[k] R[j] + cb``)."""
 
-    Invariant: entry ``(k, j)`` of ``za`` (``zb``) is within
-    ``a[k] R[j] + ca[j]`` (``b[k] R[j] + cb``) of the exact intercept (slope)
-    of unit ``j`` on piece ``k``.
+    a: np.ndarray
+    b: np.ndarray
+    norms: np.ndarray
+    ca: np.ndarray
+    cb: float
+
+    def at(self, rows: Any) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self.a[rows], self.b[rows]
+        return np.multiply.outer(a, self.norms) + self.ca, np.multiply.outer(b, self.norms) + self.cb
+
+    def entries(self, rows: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        norms = self.norms[units]
+        return self.a[rows] * norms + self.ca[units], self.b[rows] * norms + self.cb
+
+    def finite(self) -> bool:
+        return bool(np.isfinite(self.a.sum() + self.b.sum()))
+
+    def take(self, parent: np.ndarray, active: np.ndarray) -> _RowErrors:
+        return _RowErrors(self.a[parent], self.b[parent], self.norms, self.ca, self.cb)
+
+
+@dataclass(frozen=True)
+class _EntryErrors:
+    """Sharp bounds: one bound per entry, for intercepts ``ea`` and slopes ``eb``."""
+
+    ea: np.ndarray
+    eb: np.ndarray
+
+    def at(self, rows: Any) -> tuple[np.ndarray, np.ndarray]:
+        return self.ea[rows], self.eb[rows]
+
+    def entries(self, rows: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.ea[rows, units], self.eb[rows, units]
+
+    def finite(self) -> bool:
+        return bool(np.isfinite(self.ea.sum() + self.eb.sum()))
+
+    def take(self, parent: np.ndarray, active: np.ndarray) -> _EntryErrors:
+        return _EntryErrors(self.ea[parent] * active, self.eb[parent] * active)
+
+
+_Errors = _RowErrors | _EntryErrors
+
+
+def _propagate(
+    za: np.ndarray, zb: np.ndarray, errs: _Errors, layer: AffineLayer, floats: tuple[np.ndarray, ...]
+) -> _Errors:
+    """Bounds of the next layer's intercepts and slopes from this layer's values and bounds.
+
+    ``|fl(W^ x^ + b^)_j - (W x + b)_j| <= sum_i |W^_ji| (g |x^_i| + (1 + kappa) E_i) + g |b^_j|``
+    with ``g = gamma_{n+1} + kappa``; the sum is bounded by ``R_j max_i (...)``
+    (cheap) or computed as a product with ``|W^|`` (sharp).
     """
-    a = b = np.zeros(1)
-    norms, ca, cb = np.ones(za.shape[1]), 2 * _U * np.abs(za[0]) + _TINY, 2 * _U * np.abs(zb).max() + _TINY
-    a_za, a_zb = np.abs(za).max(axis=1), np.abs(zb).max(axis=1)
+    _, awt, norms, bias = floats
+    g = _gamma(layer.n_in + 1) + _KAPPA
+    tiny = (layer.n_in + 16) * _TINY  # more than underflow can lose in one dot product
+    if isinstance(errs, _RowErrors):
+        r_max = errs.norms.max()
+        in_a = errs.a * r_max + errs.ca.max()
+        in_b = errs.b * r_max + errs.cb
+        # the floor _FLOOR outweighs anything underflow can lose here, even times R
+        a = np.maximum((g * np.abs(za).max(axis=1) + (1 + _KAPPA) * in_a) * (1 + 16 * _U), _FLOOR)
+        b = np.maximum((g * np.abs(zb).max(axis=1) + (1 + _KAPPA) * in_b) * (1 + 16 * _U), _FLOOR)
+        return _RowErrors(a, b, norms, (g * np.abs(bias) + tiny) * (1 + 16 * _U), tiny)
+    err = g * np.abs(np.concatenate([za, zb]))
+    err += (1 + _KAPPA) * np.concatenate([errs.ea, errs.eb])
+    err = err @ awt
+    safe = 1 + 2 * _gamma(layer.n_in + 4)  # the rounding of the bound's own products and sums
+    s = len(za)
+    ea = np.maximum((err[:s] + (g * np.abs(bias) + tiny)) * safe, _FLOOR)
+    return _EntryErrors(ea, np.maximum((err[s:] + tiny) * safe, _FLOOR))
+
+
+def _count(
+    net: Network,
+    za: np.ndarray,
+    zb: np.ndarray,
+    max_vertices: int | None,
+    lineage: _Lineage,
+    precise: bool,
+) -> FilterCounts | None:
+    """The filter proper, with cheap (:class:`_RowErrors`) or sharp (:class:`_EntryErrors`) bounds.
+
+    Invariant: every float intercept and slope on a piece is within the bound
+    ``errs`` gives of the exact one. The input is the first "layer".
+    """
+    ea, eb = 2 * _U * np.abs(za) + _TINY, 2 * _U * np.abs(zb) + _TINY
+    errs: _Errors = _EntryErrors(ea, eb)
+    if not precise:
+        errs = _RowErrors(np.zeros(1), np.zeros(1), np.ones(za.shape[1]), ea[0], float(eb.max()))
     tv, et = np.array([0.0, 1.0]), np.zeros(2)  # vertex parameters and their error bounds
     per_layer: list[int] = []
     last = len(net.layers) - 1
@@ -224,29 +315,18 @@ def _count(
         floats = _float_layer(layer)
         if floats is None:
             return None
-        wt, new_norms, bias = floats
-        g = _gamma(layer.n_in + 1) + _KAPPA
-        # errors of this layer's inputs, one bound per piece (masking only lowers them)
-        in_a = a * norms.max() + ca.max()
-        in_b = b * norms.max() + cb
-        # the floor _FLOOR outweighs anything underflow can lose here, even times R
-        a = np.maximum((g * a_za + (1 + _KAPPA) * in_a) * (1 + 16 * _U), _FLOOR)
-        b = np.maximum((g * a_zb + (1 + _KAPPA) * in_b) * (1 + 16 * _U), _FLOOR)
-        tiny = (layer.n_in + 16) * _TINY
-        norms, ca, cb = new_norms, (g * np.abs(bias) + tiny) * (1 + 16 * _U), tiny
-        s = len(za)
-        z = np.concatenate([za, zb]) @ wt
-        za, zb = z[:s], z[s:]
-        za += bias
-        if not (np.isfinite(z.sum()) and np.isfinite(a.sum() + b.sum())):
+        errs = _propagate(za, zb, errs, layer, floats)
+        z = np.concatenate([za, zb]) @ floats[0]
+        za, zb = z[: len(za)], z[len(za) :]
+        za += floats[3]
+        if not (np.isfinite(z.sum()) and errs.finite()):
             return None
         if l_idx == last:
-            return _final(zb, b, norms, cb, per_layer, len(tv), (lineage, l_idx))
-        abs_za, abs_zb = np.abs(za), np.abs(zb)
-        pos, undecided = _signs(za, zb, abs_za, abs_zb, a, b, norms, ca, cb, tv, et)
+            return _final(zb, errs.at(slice(None))[1], per_layer, len(tv), (lineage, l_idx))
+        pos, undecided = _signs(za, zb, errs, tv, et)
         if undecided.any() and not _rescue(pos, undecided, l_idx, lineage):
             return None
-        step = _split(za, zb, pos, a, b, norms, ca, cb, tv, et, max_vertices, (lineage, l_idx))
+        step = _split(za, zb, pos, errs, tv, et, max_vertices, (lineage, l_idx))
         if step is None:
             return None
         if isinstance(step, int):
@@ -258,8 +338,8 @@ def _count(
         new = np.stack([np.full(len(rows), l_idx), units, rows], axis=1)
         lineage.origins = np.insert(lineage.origins, rows + 1, new, axis=0)
         per_layer.append(len(tv) - 1)
-        a_za, a_zb = abs_za.max(axis=1)[parent], abs_zb.max(axis=1)[parent]
-        za, zb, a, b = za[parent] * active, zb[parent] * active, a[parent], b[parent]
+        za, zb = za[parent] * active, zb[parent] * active
+        errs = errs.take(parent, active)
     raise AssertionError("unreachable: the last layer returns")  # pragma: no cover
 
 
@@ -278,30 +358,22 @@ def _rescue(pos: np.ndarray, undecided: np.ndarray, layer: int, lineage: _Lineag
 
 
 def _signs(
-    za: np.ndarray,
-    zb: np.ndarray,
-    abs_za: np.ndarray,
-    abs_zb: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    norms: np.ndarray,
-    ca: np.ndarray,
-    cb: float,
-    tv: np.ndarray,
-    et: np.ndarray,
+    za: np.ndarray, zb: np.ndarray, errs: _Errors, tv: np.ndarray, et: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """``z > 0`` at every vertex (pieces' left ends, then the last right end), and where undecided.
 
     The pre-activations are continuous, so either neighbouring piece gives the
     value at a vertex. Where the second array is False the first is proved.
     """
-    rows = np.r_[np.arange(len(za)), len(za) - 1]
+    rows = np.append(np.arange(len(za)), len(za) - 1)
     t = tv[:, None]
-    te = (np.abs(tv) + et)[:, None]
+    e = et[:, None]
     g2 = _gamma(2)
-    v = za[rows] + zb[rows] * t
-    bound = g2 * abs_za[rows] + abs_zb[rows] * (g2 * np.abs(t) + et[:, None])
-    bound += np.multiply.outer(a[rows] + b[rows] * te[:, 0], norms) + ca + cb * te + 16 * _TINY
+    za, zb = za[rows], zb[rows]
+    ea, eb = errs.at(rows)
+    v = za + zb * t
+    abs_zb = np.abs(zb)
+    bound = g2 * np.abs(za) + abs_zb * (g2 * np.abs(t) + e) + ea + eb * (np.abs(t) + e) + 16 * _TINY
     return v > 0, ~(np.abs(v) > bound * (1 + 16 * _U))
 
 
@@ -309,11 +381,7 @@ def _split(
     za: np.ndarray,
     zb: np.ndarray,
     pos: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    norms: np.ndarray,
-    ca: np.ndarray,
-    cb: float,
+    errs: _Errors,
     tv: np.ndarray,
     et: np.ndarray,
     max_vertices: int | None,
@@ -335,8 +403,7 @@ def _split(
         if len(tv) + found > max_vertices:
             return len(tv) - 1 + found
     alpha, beta = za[rows, units], zb[rows, units]
-    e_a = a[rows] * norms[units] + ca[units]
-    e_b = b[rows] * norms[units] + cb
+    e_a, e_b = errs.entries(rows, units)
     denom = np.abs(beta) - e_b
     if not (denom > 0).all():
         return None
@@ -386,16 +453,14 @@ def _order_exactly(
 
 def _final(
     zb: np.ndarray,
-    b: np.ndarray,
-    norms: np.ndarray,
-    cb: float,
+    eb: np.ndarray,
     per_layer: list[int],
     vertices: int,
     origin: tuple[_Lineage, int],
 ) -> FilterCounts | None:
     """Count interior vertices where some output's slope changes (a few decided exactly)."""
     diff = np.abs(zb[1:] - zb[:-1])
-    bound = (np.multiply.outer(b[1:] + b[:-1], norms) + 2 * cb) * (1 + 16 * _U)
+    bound = (eb[1:] + eb[:-1] + 2 * _TINY) * (1 + 16 * _U)
     changed = (diff > bound).any(axis=1)
     unsure = np.flatnonzero(~changed)
     lineage, layer = origin

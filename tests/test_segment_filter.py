@@ -3,9 +3,11 @@
 import random
 from fractions import Fraction
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import proofs.segment_filter as sf
 from proofs.network import AffineLayer, Network
 from proofs.regions import Segment, _exact_segment, segment_regions
 from proofs.segment_filter import certified_counts
@@ -26,11 +28,16 @@ def same_as_exact(net, seg, max_vertices=None):
     """The filter's counts (when it answers) and the public result equal the exact counter's."""
     exact = _exact_segment(net, seg, max_vertices)
     counts = certified_counts(net, seg.start, seg.end, max_vertices)
-    if counts is not None:
-        assert counts.per_layer == exact.per_layer
-        assert counts.stopped_after == exact.stopped_after
-        if exact.complete:
-            assert (counts.vertices, counts.breakpoints) == (len(exact.t_nums), len(exact.breakpoints))
+    alpha = np.array([[float(v) for v in seg.start]])
+    beta = np.array([[float(e - s) for s, e in zip(seg.start, seg.end, strict=True)]])
+    for precise in (False, True):  # each kind of error bound on its own
+        found = sf._count(net, alpha, beta, max_vertices, sf._Lineage(net, seg.start, seg.end), precise)
+        for got in (counts, found):
+            if got is not None:
+                assert got.per_layer == exact.per_layer
+                assert got.stopped_after == exact.stopped_after
+                if exact.complete:
+                    assert (got.vertices, got.breakpoints) == (len(exact.t_nums), len(exact.breakpoints))
     got = segment_regions(net, seg, max_vertices=max_vertices)
     assert (got.per_layer, got.stopped_after, got.activation_regions) == (
         exact.per_layer,
@@ -79,8 +86,6 @@ def test_vertex_limit_stops_where_the_exact_counter_stops(seed, limit):
 
 
 def test_roots_closer_than_the_error_bound_are_ordered_exactly(monkeypatch):
-    import proofs.segment_filter as sf
-
     c = Fraction(1, 3)
     for k in (20, 40, 60, 80, 200):
         counts = same_as_exact(two_units(c, Fraction(1, 2**k)), Segment.between([0], [1]))
@@ -109,8 +114,6 @@ def test_a_unit_vanishing_at_a_vertex_goes_to_exact_arithmetic():
 
 
 def test_slopes_that_do_not_change_are_compared_exactly(monkeypatch):
-    import proofs.segment_filter as sf
-
     net = two_units(Fraction(1, 3), Fraction(1, 4), out=(1, 0))  # the output ignores the second unit
     counts = same_as_exact(net, Segment.between([0], [1]))
     assert counts is not None and (counts.vertices, counts.breakpoints) == (4, 1)
