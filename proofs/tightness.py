@@ -9,6 +9,9 @@ network with :func:`proofs.construction.memorize`, verifies it exactly,
 measures it, and puts beside the measurements what
 :func:`bounds.upper.construction_sizes` predicts (it must be equal) and every
 explicit lower bound of :mod:`bounds.lower` (measured / lower is reported).
+With ``methods``, each case also builds every named method on the same data
+(:func:`proofs.baselines.compare.compare`), verifies and measures it, and
+sets it beside its size formula (:data:`bounds.baselines.SIZE_FORMULAS`).
 :func:`check` turns a sweep into a list of failures, naming the case.
 """
 
@@ -38,6 +41,7 @@ __all__ = [
     "check",
     "FORMATS",
     "render",
+    "render_methods",
     "plot_tightness",
 ]
 
@@ -159,6 +163,7 @@ class Case:
     lower: list[dict[str, Any]] = field(default_factory=list)
     vc: dict[str, Any] = field(default_factory=dict)
     relabelings: list[dict[str, Any]] = field(default_factory=list)
+    methods: list[dict[str, Any]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
@@ -214,13 +219,17 @@ def run_case(
     max_vertices: int | None = 50_000,
     relabelings: int = 1,
     backend: str = "auto",
+    methods: Sequence[str] | None = None,
 ) -> Case:
     """Build, verify exactly, measure and compare one case; failures are listed, not raised.
 
     A failure is: built sizes that differ from ``construction_sizes``; a point
     not memorized (also on a relabeling); a measured depth below an explicit
     lower bound; ``N`` above the numeric VC upper bound of the built widths;
-    linear pieces along the data line outside their proven range.
+    linear pieces along the data line outside their proven range. With
+    ``methods`` (names of :func:`proofs.baselines.compare.available_methods`),
+    also a method whose network fails verification or differs from its
+    size formula (see :func:`compare_methods`).
 
     Examples
     --------
@@ -252,9 +261,7 @@ def run_case(
 
     clock = time.perf_counter()
     stats = graph_stats(net)
-    after_first = max(
-        (v.bit_length() for layer in net.layers[1:] for v in map(abs, map(int, layer.integers()))), default=0
-    )
+    after_first = _bits_after_first(net)
     case.measured = {
         "widths": stats.widths[1:-1],
         "width": stats.width,
@@ -321,7 +328,118 @@ def run_case(
         case.relabelings.append({"memorized": res.memorized, "same_architecture": same})
         if not (res.memorized and same):
             case.failures.append(f"{case.name}: relabeling {k} memorized={res.memorized}, same widths={same}")
+    if methods:
+        case.methods = compare_methods(
+            case, ds.X, ds.y, methods, regions=regions, max_vertices=max_vertices, backend=backend
+        )
+        case.failures += [f"{case.name}: {f}" for m in case.methods for f in m["failures"]]
     return case
+
+
+def _bits_after_first(net: Network) -> int:
+    return max(
+        (v.bit_length() for layer in net.layers[1:] for v in map(abs, map(int, layer.integers()))), default=0
+    )
+
+
+def _method_sizes(name: str, case: Case, net: Network, rep: dict[str, Any]) -> tuple[dict, dict, bool]:
+    """Measured and predicted sizes of one built method, and whether ``max_bits`` must be equal."""
+    from fractions import Fraction
+
+    from bounds.baselines import SIZE_FORMULAS
+
+    limits = {"width": case.width, "depth": case.depth}
+    measured = {k: getattr(net, k) for k in ("widths", "width", "depth", "params", "nonzeros")}
+    if "n_b" in rep:  # the main construction (ours, constant_width): its realized code and label bits
+        realized = {"n_b": rep["n_b"], "n_c": rep["n_c"], "label_min": rep["label_min"]}
+        pred = SIZE_FORMULAS[name](case.N, case.d, rep.get("C", case.C), case.delta, **limits, **realized)
+        measured["max_bits"] = _bits_after_first(net)  # what construction_sizes counts
+        return measured, pred, bool(pred.get("max_bits_exact"))
+    gap = Fraction(rep["gap"]) if rep.get("gap") else None
+    pred = SIZE_FORMULAS[name](rep["N"], rep["d"], rep["C"], gap=gap, **limits)
+    measured["max_bits"] = net.max_bits
+    return measured, pred, False
+
+
+def compare_methods(
+    case: Case,
+    X: Any,
+    y: Any,
+    methods: Sequence[str],
+    *,
+    regions: bool = True,
+    max_vertices: int | None = 50_000,
+    backend: str = "auto",
+) -> list[dict[str, Any]]:
+    """Build every method on ``(X, y)`` within the case's limits; verify, measure, set beside the formula.
+
+    Building, exact verification and timing are those of
+    :func:`proofs.baselines.compare.compare`. Each entry holds ``measured``
+    and ``predicted`` sizes (``COMPARED``; all equal, except ``max_bits``,
+    which the formula bounds from above where it is not exact), the exact
+    regions along the data line (``None``: not counted), build and verify
+    seconds, and ``failures``. A method that cannot meet the limits is not a
+    failure; its ``verdict`` says why.
+
+    Examples
+    --------
+    >>> from proofs.data import make_dataset
+    >>> ds = make_dataset(12, 2, 2, 0.1, seed=0)
+    >>> rows = compare_methods(Case(12, 2, 2, 0.1, None, None, 0), ds.X, ds.y, ["one_layer", "two_layer"])
+    >>> [(r["method"], r["measured"]["width"], r["predicted"]["width"], r["failures"]) for r in rows]
+    [('one_layer', 24, 24, []), ('two_layer', 7, 7, [])]
+    """
+    from proofs.baselines.compare import compare
+
+    rows = compare(
+        X,
+        y,
+        methods=methods,
+        width=case.width,
+        depth=case.depth,
+        seed=case.seed,
+        backend=backend,
+        regions=False,
+        keep=True,
+    )
+    out = []
+    for row in rows:
+        name = row["method"]
+        entry: dict[str, Any] = {
+            "method": name,
+            "verdict": row["verdict"],
+            "measured": None,
+            "predicted": None,
+            "regions": None,
+            "seconds": {"build": row["build_s"], "verify": row["verify_s"]},
+            "failures": [],
+        }
+        out.append(entry)
+        built = row.get("construction")
+        if built is None:
+            continue
+        net = built.network
+        if row["verdict"] != "memorized":
+            entry["failures"].append(f"{name}: verification failed ({row['verdict']})")
+        measured, pred, bits_exact = _method_sizes(name, case, net, built.report)
+        entry["measured"] = measured
+        entry["predicted"] = {k: pred[k] for k in COMPARED}
+        for key in COMPARED:
+            m, p = measured[key], pred[key]
+            ok = m == p if key != "max_bits" or bits_exact else p is not None and m <= p
+            if not ok:
+                rel = "differs from" if key != "max_bits" or bits_exact else "exceeds"
+                entry["failures"].append(f"{name}: built {key} {m} {rel} the formula's {p}")
+        if regions:
+            r = segment_regions(net, data_segment(net, X), max_vertices=max_vertices)
+            needed = line_pieces_needed(X, y, net)
+            entry["regions"] = r.to_dict() | {"pieces_needed": needed}
+            if r.complete and r.linear_pieces is not None and r.linear_pieces < needed:
+                entry["failures"].append(
+                    f"{name}: {r.linear_pieces} linear pieces on the data line, "
+                    f"fewer than the {needed} the data force"
+                )
+    return out
 
 
 def sweep(
@@ -337,11 +455,13 @@ def sweep(
     max_vertices: int | None = 50_000,
     relabelings: int = 1,
     backend: str = "auto",
+    methods: Sequence[str] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> list[Case]:
     """:func:`run_case` for every ``N`` in ``ns`` and every width in ``widths``.
 
-    Regions along the data line are counted for ``N <= regions_up_to``.
+    Regions along the data line are counted for ``N <= regions_up_to``
+    (for every method of ``methods`` as well).
     ``progress(done, total, name)`` is called after each case.
     """
     if not ns or min(ns) < 2:
@@ -361,6 +481,7 @@ def sweep(
             max_vertices=max_vertices,
             relabelings=relabelings,
             backend=backend,
+            methods=methods,
         )
         cases.append(case)
         if progress:
@@ -380,13 +501,7 @@ def _row(case: Case) -> dict[str, str]:
     m, p = case.measured, case.predicted
     best = [e for e in case.lower if e["ratio"] is not None]
     tight = max(best, key=lambda e: e["least_depth"]) if best else None
-    reg = case.regions
-    if reg is None:
-        regions = "not counted"
-    else:
-        act = reg["activation_regions"] if reg["complete"] else f">={reg['activation_regions']}"
-        pieces = reg["linear_pieces"] if reg["linear_pieces"] is not None else "?"
-        regions = f"{act} / {pieces} (need {reg['pieces_needed']})"
+    regions = _regions_cell(case.regions)
     same = all(m[k] == p[k] for k in COMPARED)
     return {
         "N": str(case.N),
@@ -415,13 +530,6 @@ def render(cases: Sequence[Case], fmt: str = "markdown") -> str:
     rows = [_row(c) for c in cases]
     if not rows:
         return ""
-    head = list(rows[0])
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=head, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buf.getvalue()
     notes = [
         "Measured value first, bounds.upper.construction_sizes in parentheses (they must be equal).",
         "Regions: activation regions / linear pieces along the data line, exact; "
@@ -431,6 +539,71 @@ def render(cases: Sequence[Case], fmt: str = "markdown") -> str:
         "N / VC upper: the architecture memorized (so shattered) these N points; "
         "the numeric VC upper bound of its widths must be at least N.",
     ]
+    return _table(rows, fmt, notes)
+
+
+def _regions_cell(reg: dict[str, Any] | None) -> str:
+    if reg is None:
+        return "not counted"
+    act = reg["activation_regions"] if reg["complete"] else f">={reg['activation_regions']}"
+    pieces = reg["linear_pieces"] if reg["linear_pieces"] is not None else "?"
+    return f"{act} / {pieces} (need {reg['pieces_needed']})"
+
+
+def _method_row(case: Case, entry: dict[str, Any]) -> dict[str, str]:
+    m, p = entry["measured"], entry["predicted"]
+    secs = entry["seconds"]
+    if m is None:
+        sizes = dict.fromkeys(("width", "depth", "params", "nonzeros", "bits", "formula"), "")
+    else:
+        sizes = {k: f"{m[k]} ({p[k]})" for k in ("width", "depth", "params", "nonzeros")}
+        sizes["bits"] = f"{m['max_bits']} ({p['max_bits']})"
+        sizes["formula"] = "DIFFERS" if any("formula" in f for f in entry["failures"]) else "equal"
+    return {
+        "N": str(case.N),
+        "width cap": "-" if case.width is None else str(case.width),
+        "method": entry["method"],
+        **sizes,
+        "regions / pieces on data line": "" if m is None else _regions_cell(entry["regions"]),
+        "build s": "" if secs["build"] is None else f"{secs['build']:.3g}",
+        "verify s": "" if secs["verify"] is None else f"{secs['verify']:.3g}",
+        "verified": entry["verdict"],
+    }
+
+
+def render_methods(cases: Sequence[Case], fmt: str = "markdown") -> str:
+    """The methods section of the report: each method built on each case's data, measured (predicted).
+
+    Empty when no case was run with ``methods``.
+
+    >>> case = run_case(20, 2, 2, 0.05, width=16, relabelings=0, methods=["two_layer"])
+    >>> print(render_methods([case], "csv").splitlines()[1])
+    20,16,two_layer,10 (10),2 (2),112 (112),112 (112),32 (34),equal,59 / 47 (need 8),...,memorized
+    """
+    if fmt not in FORMATS:
+        raise ParameterError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    rows = [_method_row(c, e) for c in cases for e in c.methods]
+    if not rows:
+        return ""
+    notes = [
+        "Each method built on the case's data within its width cap, verified exactly; "
+        "measured value first, its size formula (bounds.baselines.SIZE_FORMULAS) in parentheses.",
+        "Width, depth, params and nonzeros must equal the formula; max bits may stay below it "
+        "where the formula is an upper bound (the baselines; ours counts the layers after the first).",
+        "Regions: activation regions / linear pieces along the data line, exact; "
+        "'not counted' beyond --regions-up-to, '>=' at the vertex limit.",
+    ]
+    return _table(rows, fmt, notes)
+
+
+def _table(rows: list[dict[str, str]], fmt: str, notes: list[str]) -> str:
+    head = list(rows[0])
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=head, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buf.getvalue()
     if fmt == "markdown":
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(r[h] for h in head) + " |" for r in rows]

@@ -76,6 +76,7 @@ def compare(
     backend: str = "auto",
     regions: bool | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    keep: bool = False,
 ) -> list[dict[str, Any]]:
     """Build, verify exactly and measure every method on ``(X, y)``.
 
@@ -96,6 +97,9 @@ def compare(
         column). Default: only when ``N <= REGIONS_MAX_N``.
     progress : callable, optional
         Called as ``progress(method, done, total)`` after each method.
+    keep : bool
+        Also keep each built construction (``.network``, ``.report``) in its
+        row under ``"construction"``, for further measurement.
 
     Returns
     -------
@@ -137,6 +141,8 @@ def compare(
         row["verify_s"] = round(time.perf_counter() - started, 3)
         row.update({k: getattr(net, k) for k in ("width", "depth", "params", "nonzeros", "max_bits")})
         row["verdict"] = result.verdict
+        if keep:
+            row["construction"] = built
         if regions:
             row["pieces"] = _pieces(net, X)
         rows.append(row)

@@ -157,6 +157,7 @@ def _run_sweep(
     max_vertices: int,
     relabelings: int,
     show: bool,
+    methods: list[str] | None = None,
 ) -> list[Any]:
     from proofs.tightness import sweep
 
@@ -175,6 +176,7 @@ def _run_sweep(
             regions_up_to=regions_up_to,
             max_vertices=max_vertices,
             relabelings=relabelings,
+            methods=methods,
             progress=lambda done, total, name: bar.update(task, completed=done, description=name),
         )
 
@@ -206,6 +208,13 @@ def tightness_cmd(
     relabelings: int = typer.Option(
         1, "--relabelings", min=0, help="Random relabelings each case must also memorize, same architecture."
     ),
+    methods: str | None = typer.Option(
+        None,
+        "--methods",
+        metavar="all|NAME,...",
+        help="Also build these methods (ours, one_layer, two_layer, constant_width) on each case's "
+        "data: verified, measured, set beside their size formulas in a second table.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print every case as JSON."),
 ) -> None:
     """Build, verify exactly and measure memcap's construction for each N; compare with the bounds.
@@ -215,28 +224,42 @@ def tightness_cmd(
     least depth each explicit lower bound allows at the built width (ratio
     measured / lower), and N next to the numeric VC upper bound of the built
     architecture, which memorized (so shattered) these N points.
+
+    With --methods, a second table (after a blank line) gives each method
+    built on the same data: measured sizes and its formula's, regions along
+    the data line, build and verify time. A method that cannot meet the
+    width cap gets a row saying why. Exits 1 if any case fails a check.
     """
+    from bounds.method_table import parse_methods
+    from proofs.errors import VerificationError
     from proofs.files import atomic_write
-    from proofs.tightness import FORMATS, plot_tightness, render
+    from proofs.tightness import FORMATS, check, plot_tightness, render, render_methods
 
     if fmt not in FORMATS:
         raise ParameterError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if plot is not None and plot.suffix.lower() != ".png":
         raise ParameterError(f"--plot {str(plot)!r}: the plot is a PNG, name it *.png")
+    names = parse_methods(methods)
+    show = not as_json
     cases = _run_sweep(
-        n, d, classes, delta, widths, depth, seed, regions_up_to, max_vertices, relabelings, not as_json
+        n, d, classes, delta, widths, depth, seed, regions_up_to, max_vertices, relabelings, show, names
     )
     if plot is not None:
         plot_tightness(cases, plot)
     if as_json:
         print_json([c.to_dict() for c in cases])
-        return
-    table = render(cases, fmt)
-    if out is not None:
-        with atomic_write(out) as handle:
-            handle.write(table)
     else:
-        print(table, end="")
+        table = render(cases, fmt)
+        if names:
+            table += "\n" + render_methods(cases, fmt)
+        if out is not None:
+            with atomic_write(out) as handle:
+                handle.write(table)
+        else:
+            print(table, end="")
+    failures = check(cases) if names else []
+    if failures:
+        raise VerificationError(f"{len(failures)} check(s) failed; first: {failures[0]}")
 
 
 def check_cmd(

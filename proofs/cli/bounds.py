@@ -71,13 +71,34 @@ def table_cmd(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Write the table to this file (default: stdout)."
     ),
+    methods: str | None = typer.Option(
+        None,
+        "--methods",
+        metavar="all|NAME,...",
+        help="Instead of the bounds, compare the sizes each construction builds (ours, one_layer, "
+        "two_layer, constant_width; exact formulas, nothing built). --width/--depth/--params are "
+        "then optional limits.",
+    ),
 ) -> None:
-    """The bounds table for a paper: LaTeX with booktabs, Markdown or CSV."""
+    """The bounds table for a paper: LaTeX with booktabs, Markdown or CSV.
+
+    With --methods, the comparison table of the constructions instead: for
+    each method its width, depth, parameters, nonzeros, max bits and source,
+    as bounds.upper and bounds.baselines predict them for (N, d, C, delta).
+    """
     from bounds.tables import FORMATS, render
 
     if fmt not in FORMATS:
         raise ParameterError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    text = render(_query(n, delta, d, classes, width, depth, params), fmt)
+    if methods is not None:
+        from bounds.method_table import method_rows, parse_methods, render_methods
+
+        rows = method_rows(
+            n, d, classes, delta, width=width, depth=depth, params=params, methods=parse_methods(methods)
+        )
+        text = render_methods(rows, fmt, problem=(n, d, classes, delta))
+    else:
+        text = render(_query(n, delta, d, classes, width, depth, params), fmt)
     if out is None:
         typer.echo(text, nl=False)
         return
