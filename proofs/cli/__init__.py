@@ -11,6 +11,7 @@ import importlib
 import sys
 
 import typer
+from rich.markup import escape
 
 from proofs.cli.common import console_err
 from proofs.errors import MemcapError
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         code = ex.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except MemcapError as err:
-        console_err.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        console_err.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
         return err.exit_code
     except KeyboardInterrupt:
         console_err.print("interrupted")
