@@ -45,15 +45,21 @@ for _name in _COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print memcap's version and exit."),
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from proofs import __version__
 
         typer.echo(__version__)
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print memcap's version and exit."
+    ),
+) -> None:
+    """Options that apply to every command."""
 
 
 def main(argv: list[str] | None = None) -> int:
