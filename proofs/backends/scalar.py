@@ -565,8 +565,9 @@ def _fast_line(w: list[int], b: int, q: int, inputs: ExactInputs) -> tuple[np.nd
 def _sorted_digits(digits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Exact order of the digit rows and a distinct-value id per sorted position."""
     approx = np.zeros(len(digits))
-    for j in range(digits.shape[1]):
-        approx += digits[:, j].astype(np.float64) * 2.0 ** (_DIGIT * j)
+    top_j = digits.shape[1] - 1
+    for j in range(digits.shape[1]):  # scaled to the top digit: no overflow; the order is checked below
+        approx += np.ldexp(digits[:, j].astype(np.float64), _DIGIT * (j - top_j))
     order = np.argsort(approx, kind="stable")
     d = digits[order]
     step = d[1:] - d[:-1]
