@@ -126,7 +126,8 @@ def exact_inputs(inputs: Any) -> ExactInputs:
     exp2 = np.where(nz, e.astype(np.int64) - 53 + tz, 0)  # x = odd * 2**exp2
     k = np.maximum(0, np.max(np.where(nz, -exp2, 0), axis=1))  # row denominator 2**k
     shift = np.where(nz, exp2 + k[:, None], 0)
-    if shift.max(initial=0) <= 9 and k.max(initial=0) <= 61:
+    obits = np.frexp(np.abs(odd).astype(np.float64))[1]  # bit length of |odd| (exact: < 2**53)
+    if np.where(nz, obits + shift, 0).max(initial=0) <= 62 and k.max(initial=0) <= 61:
         nums = odd << shift
         dens = np.left_shift(np.int64(1), k)
         return ExactInputs(nums.astype(np.int64), dens.astype(np.int64))
