@@ -26,7 +26,7 @@ import sympy
 from sympy.codegen.cfunctions import log2
 
 from bounds.errors import MemcapError, ParameterError
-from bounds.lower import LOWER_BOUNDS, SEED_TYPO_NOTE
+from bounds.lower import LOWER_BOUNDS, SEED_TYPO_NOTE, SIEGEL_2023
 from bounds.statement import Bound, Direction, Source, Status
 from bounds.symbols import C, L, N, P, W, d, delta
 from bounds.upper import construction_sizes
@@ -368,13 +368,7 @@ SIEGEL_UPPER = Bound(
     lhs=P,
     rhs=N,
     relation="O",
-    source=Source(
-        "J. W. Siegel, Sharp lower bounds on interpolation by deep ReLU neural networks at "
-        "irregularly spaced data, arXiv 2302.00834",
-        2023,
-        "[V abstract]",
-        short="Siegel 2023",
-    ),
+    source=SIEGEL_2023,
     note="stated in the abstract as always sufficient",
 )
 

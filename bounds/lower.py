@@ -433,6 +433,16 @@ BARTLETT_VC = Bound(
     note="VCdim = O(P L log P); their explicit constant is not verified here",
 )
 
+#: Siegel's paper, source of both the lower bound here and the upper bound in the catalogue.
+SIEGEL_2023 = Source(
+    "J. W. Siegel, Sharp lower bounds on interpolation by deep ReLU neural networks at "
+    "irregularly spaced data, arXiv 2302.00834",
+    year=2023,
+    tag="[V abstract]",
+    url="https://arxiv.org/abs/2302.00834",
+    short="Siegel 2023",
+)
+
 SIEGEL_LOWER = Bound(
     key="siegel-lower",
     title="Siegel, irregularly spaced data",
@@ -442,14 +452,7 @@ SIEGEL_LOWER = Bound(
     lhs=P,
     rhs=N,
     relation="Omega",
-    source=Source(
-        "J. W. Siegel, Sharp lower bounds on interpolation by deep ReLU neural networks at "
-        "irregularly spaced data, arXiv 2302.00834",
-        year=2023,
-        tag="[V abstract]",
-        url="https://arxiv.org/abs/2302.00834",
-        short="Siegel 2023",
-    ),
+    source=SIEGEL_2023,
     condition="delta exponentially small in N",
 )
 
