@@ -287,3 +287,61 @@ def test_line_search_is_exact(offsets: list[int], probes: list[int], shift: int)
     for side in ("left", "right"):
         expected = [sum(1 for v in S if (v < t if side == "left" else v <= t)) for t in thr]
         assert line.search(thr, side).tolist() == expected
+
+
+@FAST
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.floats(allow_nan=False, allow_infinity=False),
+                st.floats(-1e-300, 1e-300),
+                st.sampled_from([0.0, -0.0, 2.0**-61, 2.0**-62, 2.0**61, -(2.0**62), 3 * 2.0**60]),
+            ),
+            min_size=3,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_exact_rows_at_the_int64_edges(rows: list[list[float]]) -> None:
+    """Huge, tiny, subnormal and signed-zero entries: the same rationals, int64 only when they fit."""
+    a, b = exact_inputs(rows), scalar.exact_rows(rows)
+    assert a.nums.tolist() == b.nums.tolist() and a.dens.tolist() == b.dens.tolist()
+    assert b.nums.dtype == object or np.abs(b.nums).max() < 2**62
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-5, 5),
+            st.lists(st.integers(0, 40), min_size=1, max_size=6, unique=True),
+            st.sampled_from([4, 40, 70]),
+            st.randoms(use_true_random=False),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.integers(-(2**70), 2**70),
+)
+def test_combine_jumps_equals_piecewise_sum(
+    raw: list[tuple[int, list[int], int, object]], extra: int
+) -> None:
+    """Sums over different pieces through jumps, int64 or Python ints, equal the direct sum."""
+    terms, ref = [], []
+    for c, starts, bits, rnd in raw:
+        st_ = np.array(sorted({0, *starts}), dtype=np.int64)
+        vals = [rnd.randint(-(2**bits), 2**bits) for _ in st_]  # type: ignore[attr-defined]
+        arr = np.array(vals, dtype=object if bits > 60 else np.int64)
+        terms.append((c, st_, arr, max(abs(v) for v in vals).bit_length()))
+        ref.append((c, st_.tolist(), vals))
+    union = scalar._sorted_union(np.concatenate([t[1] for t in terms]))
+    assert union.tolist() == sorted({s for _, sts, _ in ref for s in sts})
+    got = scalar._combine_jumps(terms, extra, union)
+    expected = [
+        extra + sum(c * vals[max(i for i, s in enumerate(sts) if s <= u)] for c, sts, vals in ref)
+        for u in union.tolist()
+    ]
+    assert got is not None and [int(v) for v in got] == expected

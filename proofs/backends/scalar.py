@@ -176,7 +176,7 @@ def _materialize(root: _Sum) -> _Fn:
         den = math.lcm(den, c.denominator * leaf.den)
     terms = [(_exact_int(c * den / leaf.den), leaf) for leaf, c in leaves.values() if c]
     many = [f.starts for _, f in terms if len(f.starts) > 1]
-    starts = np.unique(np.concatenate(many)) if many else np.zeros(1, dtype=np.int64)
+    starts = _sorted_union(np.concatenate(many)) if many else np.zeros(1, dtype=np.int64)
     A = _combine_jumps([(c, f.starts, f.A, f.abits) for c, f in terms if f.A is not None], 0, starts)
     B = _combine_jumps([(c, f.starts, f.B, f.bbits) for c, f in terms], _exact_int(const * den), starts)
     return _merge(starts, A, _full(len(starts), 0) if B is None else B, den, True)
@@ -237,7 +237,9 @@ def _combine_jumps(
     small = _bound(_plain(terms), extra) + 1 < _LIMIT and all(a.dtype != object for _, _, a, _ in terms)
     pos = np.searchsorted(starts, np.concatenate([st for _, st, _, _ in terms]))
     sizes = np.array([len(a) for _, _, a, _ in terms])
-    values = np.concatenate([a if small else _obj(a) for _, _, a, _ in terms])
+    values = np.concatenate([a for _, _, a, _ in terms])  # object if any term is
+    if not small:
+        values = _obj(values)  # one conversion for all terms
     first = np.zeros(len(values), dtype=bool)
     first[np.cumsum(sizes) - sizes] = True  # each term's first piece jumps from 0
     jumps = values.copy()
@@ -353,8 +355,18 @@ def _union(many: list[np.ndarray]) -> np.ndarray:
             continue
         at = np.searchsorted(big, st)
         if (at >= len(big)).any() or not np.array_equal(big[at], st):
-            return np.unique(np.concatenate(many))
+            return _sorted_union(np.concatenate(many))
     return big
+
+
+def _sorted_union(starts: np.ndarray) -> np.ndarray:
+    """The distinct values of an int64 array, sorted (as ``np.unique``, by one sort).
+
+    >>> _sorted_union(np.array([3, 0, 3, 1])).tolist()
+    [0, 1, 3]
+    """
+    s = np.sort(starts)
+    return s[np.concatenate(([True], s[1:] != s[:-1]))] if len(s) else s
 
 
 def _full(n: int, value: int) -> np.ndarray:
@@ -383,18 +395,19 @@ def exact_rows(X: Any) -> ExactInputs:
     if x.ndim != 2 or x.size == 0 or not np.isfinite(x).all():
         return exact_inputs(x)  # its errors name the problem
     m, e = np.frexp(x)
-    mant = np.ldexp(m, 53).astype(np.int64)
-    nz = mant != 0
-    low = np.where(nz, mant & -mant, 1)
-    tz = np.frexp(low.astype(np.float64))[1] - 1
-    odd = np.where(nz, mant >> tz, 0)
-    exp2 = np.where(nz, e.astype(np.int64) - 53 + tz, 0)
-    k = np.maximum(0, np.max(np.where(nz, -exp2, 0), axis=1))
-    shift = np.where(nz, exp2 + k[:, None], 0)
-    obits = np.frexp(np.abs(odd).astype(np.float64))[1]
-    if k.max() > 61 or (np.where(nz, obits + shift, 0) > 62).any():
+    mant = np.ldexp(m, 53).astype(np.int64)  # x = mant * 2**(e - 53), exactly
+    low = np.frexp((mant & -mant).astype(np.float64))[1]  # trailing zeros of mant, plus 1
+    exp2 = e + low - 54  # exponent of the lowest set bit of x
+    zero = x == 0
+    if zero.any():
+        exp2[zero] = 0  # zeros need no denominator
+    k = np.maximum(0, (-exp2).max(axis=1))
+    if k.max() > 61:
         return exact_inputs(x)
-    return ExactInputs(np.where(nz, odd << shift, 0), np.left_shift(np.int64(1), k))
+    nums = np.ldexp(x, k[:, None])  # integers, exact: x times a power of two
+    if (np.abs(nums) >= 2.0**62).any():
+        return exact_inputs(x)
+    return ExactInputs(nums.astype(np.int64), np.left_shift(np.int64(1), k))
 
 
 class _Line:
