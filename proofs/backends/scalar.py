@@ -419,7 +419,7 @@ class _Line:
     """
 
     def __init__(self, S: np.ndarray, D: int) -> None:
-        self.S, self.D, self.K = S, D, len(S)
+        self.S, self.D, self.K = S, int(D), len(S)
         self.Sf: np.ndarray | None = None  # float keys for a first search among Python ints
         if S.dtype == object:
             try:
@@ -469,7 +469,9 @@ class _Line:
         cut = ends.copy()  # the left part is [start, cut), the right part [cut, end)
         sloped = np.flatnonzero(A != 0) if A is not None else np.zeros(0, dtype=np.int64)
         if A is not None and len(sloped):
-            a, b = _obj(A[sloped]), _obj(B[sloped])
+            a, b = A[sloped], B[sloped]
+            if A.dtype == object or B.dtype == object or fn.bbits + self.D.bit_length() >= _LIMIT:
+                a, b = _obj(a), _obj(b)  # -B D may not fit in int64
             num = -b * self.D
             up = np.asarray(a > 0, dtype=bool)
             thr = np.where(up, num // a, -((-num) // a))
@@ -506,6 +508,8 @@ def _fit(thr: np.ndarray, S: np.ndarray) -> np.ndarray:
     if S.dtype == object:
         return thr
     lo, hi = int(S[0]) - 1 if len(S) else 0, int(S[-1]) + 1 if len(S) else 0
+    if thr.dtype != object:
+        return np.clip(thr, lo, hi)
     return np.array([min(max(int(t), lo), hi) for t in thr], dtype=np.int64)
 
 
