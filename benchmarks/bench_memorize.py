@@ -17,7 +17,12 @@ Issue 4's performance claims, measured in one run:
 Default sizes (N = 10^4, 3 10^4, 10^5 at the builder's default width) take a
 few minutes; ``--big`` adds N = 10^6 (about half a GB of data, several minutes).
 
-    python benchmarks/bench_memorize.py [--sizes 10000,100000] [--big] [--width 64] [--no-proto]
+    python benchmarks/bench_memorize.py [--sizes 10000,100000] [--big] [--width 256]
+                                        [--timeout 600] [--no-proto]
+
+``--width`` sets the builder's target width (wide networks have few layers);
+``--timeout`` caps each N's run, and a size that does not finish is reported
+as such and left out of the fitted exponent.
 """
 
 from __future__ import annotations
@@ -129,6 +134,7 @@ def main() -> int:
     ap.add_argument("--classes", type=int, default=10)
     ap.add_argument("--width", type=int, default=0, help="target width (0: the builder's default, 32)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=0, help="seconds per N (0: no cap)")
     ap.add_argument("--proto-n", type=int, default=2000, help="N of the prototype comparison")
     ap.add_argument("--proto-budget", type=float, default=30.0, help="seconds for the prototype")
     ap.add_argument("--no-proto", action="store_true", help="skip the prototype comparison")
@@ -155,7 +161,11 @@ def main() -> int:
             str(args.classes),
         ]
         cmd += ["--width", str(args.width), "--seed", str(args.seed)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout or None)
+        except subprocess.TimeoutExpired:
+            print(f"{n:>9} did not finish within {args.timeout:.0f} s", flush=True)
+            continue
         if proc.returncode:
             print(f"{n:>9} failed: {proc.stderr.strip()[-500:]}")
             continue
