@@ -78,9 +78,7 @@ def _bits(arr: np.ndarray) -> int:
     """Largest magnitude bit length in an int64 or object array."""
     if len(arr) == 0:
         return 0
-    if arr.dtype != object:
-        return int(np.abs(arr).max()).bit_length()
-    return max(abs(int(arr.max())), abs(int(arr.min()))).bit_length()
+    return max(abs(int(arr.max())), abs(int(arr.min()))).bit_length()  # no copy for abs
 
 
 def _shrink(arr: np.ndarray) -> tuple[np.ndarray, int]:
