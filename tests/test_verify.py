@@ -274,23 +274,6 @@ def test_memorize_then_verify_100k() -> None:
 
 @FAST
 @given(
-    st.lists(st.integers(0, 2**12), min_size=1, max_size=30, unique=True),
-    st.lists(st.integers(-10, 2**12 + 10), min_size=1, max_size=30),
-    st.sampled_from([0, 60, 70, 2000]),
-)
-def test_line_search_is_exact(offsets: list[int], probes: list[int], shift: int) -> None:
-    """Float-assisted search among big integers whose floats collide gives exact positions."""
-    base = 1 << shift
-    S = np.array(sorted(base + k for k in offsets), dtype=object)
-    line = scalar._Line(S, 1)
-    thr = np.array([base + p for p in probes], dtype=object)
-    for side in ("left", "right"):
-        expected = [sum(1 for v in S if (v < t if side == "left" else v <= t)) for t in thr]
-        assert line.search(thr, side).tolist() == expected
-
-
-@FAST
-@given(
     st.lists(
         st.lists(
             st.one_of(
@@ -310,38 +293,3 @@ def test_exact_rows_at_the_int64_edges(rows: list[list[float]]) -> None:
     a, b = exact_inputs(rows), scalar.exact_rows(rows)
     assert a.nums.tolist() == b.nums.tolist() and a.dens.tolist() == b.dens.tolist()
     assert b.nums.dtype == object or np.abs(b.nums).max() < 2**62
-
-
-@FAST
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(-5, 5),
-            st.lists(st.integers(0, 40), min_size=1, max_size=6, unique=True),
-            st.sampled_from([4, 40, 70]),
-            st.randoms(use_true_random=False),
-        ),
-        min_size=1,
-        max_size=5,
-    ),
-    st.integers(-(2**70), 2**70),
-)
-def test_combine_jumps_equals_piecewise_sum(
-    raw: list[tuple[int, list[int], int, object]], extra: int
-) -> None:
-    """Sums over different pieces through jumps, int64 or Python ints, equal the direct sum."""
-    terms, ref = [], []
-    for c, starts, bits, rnd in raw:
-        st_ = np.array(sorted({0, *starts}), dtype=np.int64)
-        vals = [rnd.randint(-(2**bits), 2**bits) for _ in st_]  # type: ignore[attr-defined]
-        arr = np.array(vals, dtype=object if bits > 60 else np.int64)
-        terms.append((c, st_, arr, max(abs(v) for v in vals).bit_length()))
-        ref.append((c, st_.tolist(), vals))
-    union = scalar._sorted_union(np.concatenate([t[1] for t in terms]))
-    assert union.tolist() == sorted({s for _, sts, _ in ref for s in sts})
-    got = scalar._combine_jumps(terms, extra, union)
-    expected = [
-        extra + sum(c * vals[max(i for i, s in enumerate(sts) if s <= u)] for c, sts, vals in ref)
-        for u in union.tolist()
-    ]
-    assert got is not None and [int(v) for v in got] == expected

@@ -1,0 +1,488 @@
+"""Unit functions on the sorted data, a whole layer at a time.
+
+The engine of the scalar backend. After a first hidden layer of one unit
+``s``, every unit is a piecewise-linear function of ``s``. Restricted to the
+data's sorted distinct values ``s_0 < ... < s_{K-1}``, a unit is a list of
+pieces: piece ``p`` covers the positions from ``starts[p]`` up to the next
+start (or ``K``), and there the unit equals ``(A[p] s + B[p]) / den``, with
+one denominator ``den`` per layer.
+
+A layer keeps all its units in flat arrays (``ptr[u]:ptr[u + 1]`` are unit
+``u``'s pieces), so an affine map and a ReLU are a few numpy operations over
+all units at once, whatever the width:
+
+- affine map: a unit is given by its jumps, the change of ``A`` and ``B`` at
+  each piece start. For every nonzero weight, the weight times its input's
+  jumps, sorted by (output, position) and summed, are the output's jumps; a
+  cumulative sum gives its pieces. Adjacent equal pieces vanish with their
+  zero jumps.
+- ReLU: a constant piece keeps its value or becomes 0 by its sign; a sloped
+  piece is cut where ``A s + B`` changes sign, found exactly from
+  ``s = sI + R / D`` (integer part and remainder, int64 when they fit).
+
+Integers are int64 where a bound on bit lengths proves that nothing
+overflows, Python ints otherwise: each affine map splits its outputs into a
+machine-integer group and a big-integer group by the bound of each output.
+
+Examples
+--------
+``ReLU(s - 1)`` and ``ReLU(s - 2)`` on ``s = 1/2, 3/2, 5/2``, then their
+difference (a ramp from 1 to 2):
+
+>>> import numpy as np
+>>> from proofs.network import AffineLayer
+>>> line = Line(np.array([1, 3, 5]), 2)
+>>> state = first_unit(line)
+>>> state = relu(line, affine(line, state, AffineLayer.from_dense([[1], [1]], [-1, -2])))
+>>> out = affine(line, state, AffineLayer.from_dense([[1, -1]], [0]))
+>>> from fractions import Fraction
+>>> [str(Fraction(int(n), int(d))) for n, d in zip(*values(line, out, 0))]
+['0', '1/2', '1']
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from proofs.network import AffineLayer
+
+__all__ = ["Line", "State", "first_unit", "affine", "relu", "values"]
+
+_LIMIT = 61  # int64 is used for values below 2**61 in magnitude: sums of two stay below 2**62
+
+
+def _obj(arr: np.ndarray) -> np.ndarray:
+    return arr if arr.dtype == object else arr.astype(object)
+
+
+def _bits(arr: np.ndarray) -> int:
+    if len(arr) == 0:
+        return 0
+    return max(abs(int(arr.max())), abs(int(arr.min()))).bit_length()
+
+
+def _small(arr: np.ndarray) -> np.ndarray:
+    """The array as int64 when every entry is below ``2**_LIMIT`` in magnitude."""
+    if arr.dtype == object and _bits(arr) < _LIMIT:
+        return arr.astype(np.int64)
+    return arr
+
+
+def _unit_bits(arr: np.ndarray | None, ptr: np.ndarray) -> np.ndarray:
+    """An upper bound on the bit length of each unit's largest entry."""
+    n = len(ptr) - 1
+    if arr is None or n == 0:
+        return np.zeros(n, dtype=np.int64)
+    top = np.maximum.reduceat(np.abs(arr), ptr[:-1])
+    if arr.dtype != object:  # a float rounds up at most to the next power of two: still a bound
+        return np.frexp(top.astype(np.float64))[1].astype(np.int64)
+    return np.array([int(v).bit_length() for v in top], dtype=np.int64)
+
+
+def _ragged(first: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(first[i], first[i] + count[i])`` over ``i``."""
+    total = int(count.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    before = np.cumsum(count) - count
+    return np.repeat(first - before, count) + np.arange(total)
+
+
+class Line:
+    """The sorted distinct values ``s_k = S[k] / D`` (``S`` strictly increasing, ``D > 0``).
+
+    Kept as integer parts ``sI = S // D`` and remainders ``R = S - sI D``, so
+    that the sign of ``a s + b`` is decided in int64 in almost every case.
+
+    >>> line = Line(np.array([1, 3, 5]), 2)
+    >>> line.sI.tolist(), line.R.tolist()
+    ([0, 1, 2], [1, 1, 1])
+    """
+
+    def __init__(self, S: np.ndarray, D: int) -> None:
+        self.S, self.D, self.K = S, int(D), len(S)
+        if S.dtype != object and self.D < 2**_LIMIT:
+            sI = S // self.D
+            R = S - sI * self.D
+        else:
+            So = _obj(S)
+            sI, R = _small(So // self.D), _small(So % self.D)
+        self.sI, self.R = sI, R
+        self.dbits = self.D.bit_length()
+
+    def _above(self, qf: np.ndarray, r: np.ndarray, q: np.ndarray, k: np.ndarray,
+               strict: np.ndarray) -> np.ndarray:
+        """Whether ``s_k > qf + r / q`` (``>=`` where not ``strict``), with ``0 <= r < q``."""
+        sI = self.sI[k]
+        out = np.asarray(sI > qf, dtype=bool)
+        tie = np.flatnonzero(np.asarray(sI == qf, dtype=bool))
+        if len(tie):
+            R, qq, rr = self.R[k[tie]], q[tie], r[tie]
+            if R.dtype == object or qq.dtype == object or rr.dtype == object or \
+                    _bits(qq) + self.dbits >= 62:
+                R, qq, rr = _obj(R), _obj(qq), _obj(rr)
+            lhs, rhs = R * qq, rr * self.D
+            out[tie] = np.where(strict[tie], lhs > rhs, lhs >= rhs)
+        return out
+
+    def cut(self, a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """For each ``a != 0``: the first position in ``[lo, hi)`` past the sign change of ``a s + b``.
+
+        With ``a > 0`` the first position where ``a s + b > 0``; with ``a < 0``
+        the first where ``a s + b <= 0``; ``hi`` if there is none. Exact.
+        """
+        sign = np.where(np.asarray(a > 0, dtype=bool), 1, -1)
+        q = a * sign  # > 0
+        p = -b * sign  # the change is at s = p / q
+        qf = p // q
+        r = p - qf * q
+        strict = sign > 0
+        if qf.dtype == object or self.sI.dtype == object:
+            lowest, highest = int(self.sI[0]) - 1, int(self.sI[-1]) + 1
+            qf = np.array([min(max(int(v), lowest), highest) for v in qf], dtype=self.sI.dtype)
+            # clamped: no integer part equals a clamped value, so no comparison changes
+        lo_k = np.clip(np.searchsorted(self.sI, qf, side="left"), lo, hi)
+        hi_k = np.clip(np.searchsorted(self.sI, qf, side="right"), lo, hi)
+        # below lo_k: s < qf <= p/q; from hi_k on: s >= qf + 1 > p/q; between: integer part qf
+        open_ = np.flatnonzero(lo_k < hi_k)
+        if len(open_):
+            left, right = lo_k[open_], hi_k[open_]
+            qf_o, r_o, q_o, st_o = qf[open_], r[open_], q[open_], strict[open_]
+            while True:  # first position in [left, right) that is above
+                busy = np.flatnonzero(left < right)
+                if not len(busy):
+                    break
+                mid = (left[busy] + right[busy]) // 2
+                up = self._above(qf_o[busy], r_o[busy], q_o[busy], mid, st_o[busy])
+                right[busy] = np.where(up, mid, right[busy])
+                left[busy] = np.where(up, left[busy], mid + 1)
+            lo_k[open_] = left
+        return lo_k
+
+
+class State:
+    """A layer's units: groups of flat piece arrays, and where each unit lives.
+
+    Group ``g`` holds ``ptr`` (unit ``i``'s pieces are ``ptr[i]:ptr[i + 1]``),
+    ``starts``, ``A`` (``None`` when every piece is constant) and ``B``, with
+    per-unit bit bounds ``abits``, ``bbits``; unit ``u`` is unit ``lid[u]`` of
+    group ``gid[u]``. Values are ``(A s + B) / den``.
+    """
+
+    __slots__ = ("groups", "gid", "lid", "den")
+
+    def __init__(self, groups: list[_Group], gid: np.ndarray, lid: np.ndarray, den: int) -> None:
+        self.groups, self.gid, self.lid, self.den = groups, gid, lid, den
+
+    @property
+    def n(self) -> int:
+        return len(self.gid)
+
+    def pieces(self) -> int:
+        """Total number of pieces (the work of the next layer)."""
+        return sum(len(g.starts) for g in self.groups)
+
+
+class _Group:
+    __slots__ = ("ptr", "starts", "A", "B", "abits", "bbits", "jA", "jB")
+
+    def __init__(self, ptr: np.ndarray, starts: np.ndarray, A: np.ndarray | None, B: np.ndarray) -> None:
+        if A is not None and not np.asarray(A != 0).any():
+            A = None
+        self.ptr, self.starts, self.A, self.B = ptr, starts, A, B
+        self.abits, self.bbits = _unit_bits(A, ptr), _unit_bits(B, ptr)
+        self.jA = None if A is None else _jumps(A, ptr)
+        self.jB = _jumps(B, ptr)
+
+
+def _jumps(arr: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+    """The change at each piece start; a unit's first piece jumps from 0."""
+    out = arr.copy()
+    out[1:] -= arr[:-1]
+    out[ptr[:-1]] = arr[ptr[:-1]]
+    return out
+
+
+def first_unit(line: Line) -> State:
+    """The state holding the single unit ``s`` itself."""
+    group = _Group(np.array([0, 1]), np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64),
+                   np.zeros(1, dtype=np.int64))
+    return State([group], np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), 1)
+
+
+def _weights(layer: AffineLayer) -> tuple[np.ndarray, np.ndarray]:
+    nums = np.asarray(layer.nums)
+    if nums.dtype == object:
+        nums = _small(nums)
+    if nums.dtype != object:
+        wb = np.frexp(np.abs(nums).astype(np.float64))[1].astype(np.int64)
+    else:
+        wb = np.array([abs(int(v)).bit_length() for v in nums], dtype=np.int64)
+    return nums, wb
+
+
+def affine(line: Line, state: State, layer: AffineLayer) -> State:
+    """The pre-activations of ``layer`` from the units of ``state``.
+
+    Outputs are computed in int64 where a bound proves it safe; where the
+    bound fails but every operand is an int64 (large terms that cancel, such
+    as ``w ReLU(s - t) - w ReLU(s - t - 1)``), in wrapping int64 arithmetic,
+    exact modulo ``2**64``, shadowed in float64 whose error bound proves that
+    every sum lies below ``2**60``; the rest in Python ints.
+    """
+    rows, cols = np.asarray(layer.rows, dtype=np.int64), np.asarray(layer.cols, dtype=np.int64)
+    nums, wbits = _weights(layer)
+    n_out = layer.n_out
+    inbits = np.zeros(state.n, dtype=np.int64)
+    in_int = np.zeros(state.n, dtype=bool)
+    for g, grp in enumerate(state.groups):
+        at = np.flatnonzero(state.gid == g)
+        inbits[at] = np.maximum(grp.abits, grp.bbits)[state.lid[at]] + 1  # a jump is a difference
+        in_int[at] = grp.B.dtype != object and (grp.A is None or grp.A.dtype != object)
+    bias = [int(v) * state.den for v in layer.bias]
+    mode = np.where(_bound_bits(rows, wbits, inbits[cols], nums, bias, n_out) < _LIMIT, 0, 1)
+    wide = np.zeros(n_out, dtype=bool)  # an operand or the bias is no int64
+    np.logical_or.at(wide, rows, ~in_int[cols] | (wbits >= 62))
+    wide |= np.array([abs(v).bit_length() >= 60 for v in bias], dtype=bool)
+    mode[(mode == 1) & wide] = 2
+    gid, lid = np.zeros(n_out, dtype=np.int64), np.zeros(n_out, dtype=np.int64)
+    groups: list[_Group] = []
+    for m in (0, 1, 2):
+        members = np.flatnonzero(mode == m)
+        if not len(members):
+            continue
+        local = np.full(n_out, -1, dtype=np.int64)
+        local[members] = np.arange(len(members))
+        sel = np.flatnonzero(local[rows] >= 0)
+        built, failed = _emit(line, state, rows[sel], cols[sel], nums[sel], local[rows[sel]],
+                              [bias[i] for i in members.tolist()], m)
+        if failed is not None:
+            mode[members[failed]] = 2
+            members = members[~failed]
+        if built is not None:
+            groups.append(built)
+            gid[members], lid[members] = len(groups) - 1, np.arange(len(members))
+    return State(groups, gid, lid, state.den * int(layer.denom))
+
+
+def _bound_bits(rows: np.ndarray, wbits: np.ndarray, inbits: np.ndarray, nums: np.ndarray,
+                bias: list[int], n_out: int) -> np.ndarray:
+    """Bits bounding every partial sum of each output's jumps: ``log2(sum |w| 2**inbits + |bias|)``.
+
+    Summed in float64 over terms rounded up, with a relative margin for the
+    rounding of the sum; very large terms give an infinite bound (Python ints).
+    """
+    big = wbits + inbits > 900
+    absw = np.abs(nums).astype(np.float64) if nums.dtype != object else \
+        np.array([float(min(abs(int(v)), 2**1000)) for v in nums])
+    with np.errstate(over="ignore"):  # an infinite bound only sends the output to Python ints
+        terms = np.where(big, np.inf, absw * (1 + 2.0**-50) * np.exp2(np.minimum(inbits, 900)))
+    total = np.bincount(rows, weights=terms, minlength=n_out) if len(rows) else np.zeros(n_out)
+    total += np.array([float(min(abs(v), 2**1000)) for v in bias]) * (1 + 2.0**-50)
+    count = np.bincount(rows, minlength=n_out) + 2
+    total *= 1 + count * 2.0**-50
+    bits = np.frexp(total)[1].astype(np.int64)
+    return np.where(np.isfinite(total), bits, 10**6)
+
+
+def _cast(arr: np.ndarray, dtype: type) -> np.ndarray:
+    return arr if arr.dtype == dtype else arr.astype(dtype)
+
+
+def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.ndarray,
+          o_of: np.ndarray, bias: list[int], mode: int) -> tuple[_Group | None, np.ndarray | None]:
+    """Outputs ``0..len(bias)-1`` from their nonzero weights: jumps, sorted, summed, accumulated.
+
+    ``o_of[k]`` is the output of nonzero ``k``. Mode 0: int64, proven safe;
+    mode 1: wrapping int64 checked by a float64 shadow, returning which outputs
+    failed the check (left out of the group); mode 2: Python ints.
+    """
+    dtype: type = object if mode == 2 else np.int64
+    check = mode == 1
+    n = len(bias)
+    parts_o: list[np.ndarray] = []
+    parts_pos: list[np.ndarray] = []
+    parts_a: list[np.ndarray] = []
+    parts_b: list[np.ndarray] = []
+    shadow_a: list[np.ndarray] = []
+    shadow_b: list[np.ndarray] = []
+    w = _cast(w, dtype)
+    wf = w.astype(np.float64) if check else None
+    any_a = False
+    for g, grp in enumerate(state.groups):
+        sub = np.flatnonzero(state.gid[cols] == g)
+        if not len(sub):
+            continue
+        lid = state.lid[cols[sub]]
+        first, cnt = grp.ptr[lid], grp.ptr[lid + 1] - grp.ptr[lid]
+        idx = _ragged(first, cnt)
+        wr = np.repeat(w[sub], cnt)
+        parts_o.append(np.repeat(o_of[sub], cnt))
+        parts_pos.append(grp.starts[idx])
+        jb = _cast(grp.jB[idx], dtype)
+        with np.errstate(over="ignore"):
+            parts_b.append(jb * wr)
+        if check:
+            wfr = np.repeat(wf[sub], cnt)  # type: ignore[index]
+            shadow_b.append(jb.astype(np.float64) * wfr)
+        if grp.jA is None:
+            parts_a.append(np.zeros(len(idx), dtype=dtype))
+            if check:
+                shadow_a.append(np.zeros(len(idx)))
+        else:
+            ga = _cast(grp.jA[idx], dtype)
+            with np.errstate(over="ignore"):
+                parts_a.append(ga * wr)
+            if check:
+                shadow_a.append(ga.astype(np.float64) * wfr)
+            any_a = True
+    parts_o.append(np.arange(n))  # every output starts a piece at 0, with its bias
+    parts_pos.append(np.zeros(n, dtype=np.int64))
+    parts_a.append(np.zeros(n, dtype=dtype))
+    parts_b.append(np.array(bias, dtype=dtype))
+    if check:
+        shadow_a.append(np.zeros(n))
+        shadow_b.append(np.array(bias, dtype=np.float64))
+    o, pos = np.concatenate(parts_o), np.concatenate(parts_pos)
+    key = o * (line.K + 1) + pos
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    at = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    ja: np.ndarray | None = None
+    with np.errstate(over="ignore"):
+        jb = np.add.reduceat(np.concatenate(parts_b)[order], at)
+        if any_a:
+            ja = np.add.reduceat(np.concatenate(parts_a)[order], at)
+    key = key[at]
+    o, pos = key // (line.K + 1), key % (line.K + 1)
+    failed = np.zeros(n, dtype=bool)
+    if check:
+        sizes = np.diff(np.append(at, len(order)))
+        bad = ~_fits(np.concatenate(shadow_b)[order], at, sizes)
+        if any_a:
+            bad |= ~_fits(np.concatenate(shadow_a)[order], at, sizes)
+        failed[o[bad]] = True
+    head = np.concatenate(([True], o[1:] != o[:-1]))
+    keep = head | np.asarray(jb != 0, dtype=bool)
+    if ja is not None:
+        keep |= np.asarray(ja != 0, dtype=bool)
+    if check:
+        heads = np.flatnonzero(head)
+        failed[o[heads]] |= ~_sums_fit(jb, heads)
+        if ja is not None:
+            failed[o[heads]] |= ~_sums_fit(ja, heads)
+        keep &= ~failed[o]
+        if failed.all():
+            return None, failed
+        o = (np.cumsum(~failed) - 1)[o]  # renumber the outputs that passed
+    if not keep.all():
+        o, pos, jb, head = o[keep], pos[keep], jb[keep], head[keep]
+        ja = None if ja is None else ja[keep]
+    heads = np.flatnonzero(head)
+    ptr = np.append(heads, len(o))
+    A = None if ja is None else _accumulate(ja, heads)
+    return _Group(ptr, pos, A, _accumulate(jb, heads)), (failed if check else None)
+
+
+def _fits(terms: np.ndarray, at: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Whether each float64 sum of ``terms`` over ``at`` groups proves its exact sum below ``2**60``.
+
+    Each term is a product of two rounded int64 values (relative error at most
+    ``3u``), each sum adds at most ``(size - 1) u`` relative to the absolute
+    sum (``u = 2**-53``); ``(size + 8) 2**-52`` of the absolute sum covers both.
+    """
+    total = np.add.reduceat(terms, at)
+    mass = np.add.reduceat(np.abs(terms), at)
+    return np.asarray(np.abs(total) + (sizes + 8) * 2.0**-52 * mass < 2.0**60, dtype=bool)
+
+
+def _sums_fit(jumps: np.ndarray, heads: np.ndarray) -> np.ndarray:
+    """Whether every running sum of each unit's (exact int64) jumps stays below ``2**60``."""
+    mass = np.add.reduceat(np.abs(jumps.astype(np.float64)), heads)
+    sizes = np.diff(np.append(heads, len(jumps)))
+    return np.asarray(mass * (1 + (sizes + 2) * 2.0**-52) < 2.0**60, dtype=bool)
+
+
+def _accumulate(jumps: np.ndarray, heads: np.ndarray) -> np.ndarray:
+    """Values from jumps, restarting at each unit's head (every partial sum is a value)."""
+    totals = np.add.reduceat(jumps, heads)
+    jumps = jumps.copy()
+    jumps[heads[1:]] -= totals[:-1]  # the running sum enters each unit at its first value
+    return np.cumsum(jumps)
+
+
+def relu(line: Line, state: State) -> State:
+    """``ReLU`` of every unit: pieces cut where their sign changes, negatives set to 0."""
+    return State([_relu_group(line, g) for g in state.groups], state.gid, state.lid, state.den)
+
+
+def _relu_group(line: Line, grp: _Group) -> _Group:
+    ptr, starts, A, B = grp.ptr, grp.starts, grp.A, grp.B
+    n = len(B)
+    ends = np.append(starts[1:], line.K)
+    ends[ptr[1:] - 1] = line.K
+    left_on = np.asarray(B > 0, dtype=bool)  # constant pieces: the sign of B decides
+    right_on = left_on.copy()
+    cut = ends.copy()  # the left part is [start, cut), the right part [cut, end)
+    if A is not None:
+        sloped = np.flatnonzero(np.asarray(A != 0, dtype=bool))
+        a, b = A[sloped], B[sloped]
+        up = np.asarray(a > 0, dtype=bool)
+        cut[sloped] = line.cut(a, b, starts[sloped], ends[sloped])
+        left_on[sloped], right_on[sloped] = ~up, up
+    split = np.flatnonzero((cut > starts) & (cut < ends))
+    on = np.where(cut >= ends, left_on, right_on)
+    if len(split):
+        starts = np.insert(starts, split + 1, cut[split])
+        rep = np.ones(n, dtype=np.int64)
+        rep[split] = 2
+        B, on = np.repeat(B, rep), np.repeat(on, rep)
+        A = None if A is None else np.repeat(A, rep)
+        first = np.cumsum(rep) - rep
+        on[first[split]] = left_on[split]
+        on[first[split] + 1] = right_on[split]
+        counts = np.add.reduceat(rep, ptr[:-1])
+        ptr = np.concatenate(([0], np.cumsum(counts)))
+    if not on.all():
+        B = np.where(on, B, 0) if B.dtype != object else _zero_off(B, on)
+        if A is not None:
+            A = np.where(on, A, 0) if A.dtype != object else _zero_off(A, on)
+    head = np.zeros(len(B), dtype=bool)
+    head[ptr[:-1]] = True
+    keep = head.copy()
+    keep[1:] |= np.asarray(B[1:] != B[:-1], dtype=bool)
+    if A is not None:
+        keep[1:] |= np.asarray(A[1:] != A[:-1], dtype=bool)
+    if not keep.all():
+        counts = np.add.reduceat(keep.astype(np.int64), ptr[:-1])
+        ptr = np.concatenate(([0], np.cumsum(counts)))
+        starts, B = starts[keep], B[keep]
+        A = None if A is None else A[keep]
+    return _Group(ptr, starts, None if A is None else _small(A), _small(B))
+
+
+def _zero_off(arr: np.ndarray, on: np.ndarray) -> np.ndarray:
+    out = arr.copy()
+    out[~on] = 0
+    return out
+
+
+def values(line: Line, state: State, unit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact values ``num / den`` of one unit at every sorted distinct value."""
+    grp = state.groups[int(state.gid[unit])]
+    i = int(state.lid[unit])
+    lo, hi = int(grp.ptr[i]), int(grp.ptr[i + 1])
+    starts = grp.starts[lo:hi]
+    piece = np.repeat(np.arange(hi - lo), np.diff(np.append(starts, line.K)))
+    num = grp.B[lo:hi][piece]
+    if grp.A is None or not np.asarray(grp.A[lo:hi] != 0).any():
+        den = np.full(line.K, state.den, dtype=np.int64 if state.den < 2**62 else object)
+        return num, den
+    A = grp.A[lo:hi][piece]
+    num = _small(_obj(A) * _obj(line.S) + _obj(num) * line.D)
+    den_value = state.den * line.D
+    den = np.full(line.K, den_value, dtype=np.int64 if den_value < 2**62 else object)
+    return num, den
