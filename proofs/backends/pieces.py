@@ -187,15 +187,38 @@ class State:
 
 
 class _Group:
-    __slots__ = ("ptr", "starts", "A", "B", "abits", "bbits", "jA", "jB")
+    """Units held in flat arrays; ``wide`` when they are Python ints (no bit bounds, no jumps kept)."""
+
+    __slots__ = ("ptr", "starts", "A", "B", "wide", "abits", "bbits", "_jA", "_jB")
 
     def __init__(self, ptr: np.ndarray, starts: np.ndarray, A: np.ndarray | None, B: np.ndarray) -> None:
         if A is not None and not np.asarray(A != 0).any():
             A = None
         self.ptr, self.starts, self.A, self.B = ptr, starts, A, B
-        self.abits, self.bbits = _unit_bits(A, ptr), _unit_bits(B, ptr)
-        self.jA = None if A is None else _jumps(A, ptr)
-        self.jB = _jumps(B, ptr)
+        self.wide = B.dtype == object or (A is not None and A.dtype == object)
+        n = len(ptr) - 1
+        if self.wide:  # read only by Python-int outputs, which need no bounds
+            self.abits = self.bbits = np.full(n, _LIMIT + 1, dtype=np.int64)
+        else:
+            self.abits, self.bbits = _unit_bits(A, ptr), _unit_bits(B, ptr)
+        self._jA: np.ndarray | None = None
+        self._jB: np.ndarray | None = None
+
+    @property
+    def jA(self) -> np.ndarray | None:
+        if self._jA is None and self.A is not None:
+            self._jA = _jumps(self.A, self.ptr)
+        return self._jA
+
+    @property
+    def jB(self) -> np.ndarray:
+        if self._jB is None:
+            self._jB = _jumps(self.B, self.ptr)
+        return self._jB
+
+    def unit(self, i: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        lo, hi = int(self.ptr[i]), int(self.ptr[i + 1])
+        return self.starts[lo:hi], None if self.A is None else self.A[lo:hi], self.B[lo:hi]
 
 
 def _jumps(arr: np.ndarray, ptr: np.ndarray) -> np.ndarray:
@@ -203,6 +226,30 @@ def _jumps(arr: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     out = arr.copy()
     out[1:] -= arr[:-1]
     out[ptr[:-1]] = arr[ptr[:-1]]
+    return out
+
+
+def _narrow(grp: _Group) -> list[tuple[_Group, np.ndarray]]:
+    """A wide group split into its units that fit int64 (as int64) and the rest, with their indices."""
+    if not grp.wide:
+        return [(grp, np.arange(len(grp.ptr) - 1))]
+    fits = np.ones(len(grp.ptr) - 1, dtype=bool)
+    for arr in (grp.A, grp.B):
+        if arr is not None and arr.dtype == object:
+            top = np.maximum.reduceat(np.abs(arr), grp.ptr[:-1])
+            fits &= np.array([int(v).bit_length() < _LIMIT for v in top], dtype=bool)
+    if not fits.any():
+        return [(grp, np.arange(len(fits)))]
+    out = []
+    for keep, dtype in ((fits, np.int64), (~fits, object)):
+        units = np.flatnonzero(keep)
+        if not len(units):
+            continue
+        lo, cnt = grp.ptr[units], grp.ptr[units + 1] - grp.ptr[units]
+        idx = _ragged(lo, cnt)
+        ptr = np.concatenate(([0], np.cumsum(cnt)))
+        A = None if grp.A is None else _cast(grp.A[idx], dtype)
+        out.append((_Group(ptr, grp.starts[idx], A, _cast(grp.B[idx], dtype)), units))
     return out
 
 
@@ -257,8 +304,9 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
         local = np.full(n_out, -1, dtype=np.int64)
         local[members] = np.arange(len(members))
         sel = np.flatnonzero(local[rows] >= 0)
-        built, failed = _emit(line, state, rows[sel], cols[sel], nums[sel], local[rows[sel]],
-                              [bias[i] for i in members.tolist()], m)
+        args = (line, state, rows[sel], cols[sel], nums[sel], local[rows[sel]],
+                [bias[i] for i in members.tolist()])
+        built, failed = _emit(*args, m) if m < 2 else (_combine_units(*args), None)
         if failed is not None:
             mode[members[failed]] = 2
             members = members[~failed]
@@ -387,6 +435,97 @@ def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.nd
     return _Group(ptr, pos, A, _accumulate(jb, heads)), (failed if check else None)
 
 
+def _finest(starts: list[np.ndarray]) -> np.ndarray:
+    """The union of piece starts; the longest list itself when it holds every other."""
+    if not starts:
+        return np.zeros(1, dtype=np.int64)
+    big = max(starts, key=len)
+    for st in starts:
+        if st is not big and len(st) > 1:
+            at = np.searchsorted(big, st)
+            if (at >= len(big)).any() or not np.array_equal(big[at], st):
+                return np.unique(np.concatenate(starts))
+    return big
+
+
+def _linear_sum(ins: list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray]]
+                ) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """``sum(w * unit)`` on the union of the units' pieces: the union, and ``A`` and ``B`` there.
+
+    Inputs with many pieces are read on the union and grouped by ``|w|``
+    (``c (f - g)`` is one product where ``c f - c g`` is two); inputs with few
+    pieces (steps) enter through their jumps and one running sum.
+    """
+    fine = _finest([st for _, st, _, _ in ins])
+    sums: list[np.ndarray | None] = [None, None]  # A, B on the union
+    by_size: dict[int, list[np.ndarray | None]] = {}
+    few = [x for x in ins if 4 * len(x[1]) < len(fine)]
+    for wk, st, a, b in ins:
+        if 4 * len(st) < len(fine):
+            continue
+        pick = None if st is fine else np.searchsorted(st, fine, side="right") - 1
+        part = by_size.setdefault(abs(wk), [None, None])
+        for j, arr in enumerate((a, b)):
+            if arr is not None:
+                term = _obj(arr if pick is None else arr[pick])
+                if wk < 0:
+                    part[j] = -term if part[j] is None else part[j] - term
+                else:
+                    part[j] = term if part[j] is None else part[j] + term
+    for c, part in by_size.items():
+        for j in (0, 1):
+            if part[j] is not None:
+                term = part[j] if c == 1 else part[j] * c
+                sums[j] = term if sums[j] is None else sums[j] + term
+    if few:
+        at = np.searchsorted(fine, np.concatenate([st for _, st, _, _ in few]))
+        for j in (0, 1):
+            if all(x[2 + j] is None for x in few):
+                continue
+            jumps = np.concatenate([
+                _obj(np.zeros(len(st), dtype=np.int64) if x is None else _jumps(x, np.array([0, len(x)])))
+                * wk for wk, st, *pair in few for x in (pair[j],)
+            ])
+            acc = np.zeros(len(fine), dtype=object)
+            np.add.at(acc, at, jumps)
+            term = np.cumsum(acc)
+            sums[j] = term if sums[j] is None else sums[j] + term
+    return fine, sums
+
+
+def _combine_units(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.ndarray,
+                   o_of: np.ndarray, bias: list[int]) -> _Group:
+    """Outputs in Python ints, one at a time (:func:`_linear_sum`), with no sorting.
+
+    Outputs that differ only in their bias (the thresholds of one digit) share
+    their sums, so large integers are touched about once per piece.
+    """
+    n = len(bias)
+    bounds = np.searchsorted(o_of, np.arange(n + 1)).tolist()
+    gids, lids = state.gid[cols].tolist(), state.lid[cols].tolist()
+    weights = [int(v) for v in w]
+    ptr, all_starts, all_A, all_B = [0], [], [], []
+    done: dict[tuple[int, ...], tuple[np.ndarray, list[np.ndarray | None]]] = {}
+    for o in range(n):
+        ks = range(bounds[o], bounds[o + 1])
+        key = tuple(v for k in ks for v in (gids[k], lids[k], weights[k]))
+        if key not in done:  # outputs that differ only in their bias share the sums
+            done[key] = _linear_sum([(weights[k], *state.groups[gids[k]].unit(lids[k])) for k in ks])
+        fine, sums = done[key]
+        A, B = sums
+        B = np.full(len(fine), bias[o], dtype=object) if B is None else (B + bias[o] if bias[o] else B)
+        keep = np.ones(len(fine), dtype=bool)
+        keep[1:] = np.asarray(B[1:] != B[:-1], dtype=bool)
+        if A is not None:
+            keep[1:] |= np.asarray(A[1:] != A[:-1], dtype=bool)
+        all_starts.append(fine[keep])
+        all_B.append(_obj(B[keep]))
+        all_A.append(np.zeros(int(keep.sum()), dtype=object) if A is None else _obj(A[keep]))
+        ptr.append(ptr[-1] + int(keep.sum()))
+    return _Group(np.array(ptr, dtype=np.int64), np.concatenate(all_starts),
+                  np.concatenate(all_A), np.concatenate(all_B))
+
+
 def _fits(terms: np.ndarray, at: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Whether each float64 sum of ``terms`` over ``at`` groups proves its exact sum below ``2**60``.
 
@@ -416,7 +555,16 @@ def _accumulate(jumps: np.ndarray, heads: np.ndarray) -> np.ndarray:
 
 def relu(line: Line, state: State) -> State:
     """``ReLU`` of every unit: pieces cut where their sign changes, negatives set to 0."""
-    return State([_relu_group(line, g) for g in state.groups], state.gid, state.lid, state.den)
+    groups: list[_Group] = []
+    gid, lid = state.gid.copy(), state.lid.copy()
+    for g, grp in enumerate(state.groups):
+        members = np.flatnonzero(state.gid == g)
+        order = np.empty(len(members), dtype=np.int64)
+        order[state.lid[members]] = members  # global unit of each local index
+        for part, units in _narrow(_relu_group(line, grp)):
+            groups.append(part)
+            gid[order[units]], lid[order[units]] = len(groups) - 1, np.arange(len(units))
+    return State(groups, gid, lid, state.den)
 
 
 def _relu_group(line: Line, grp: _Group) -> _Group:
@@ -461,7 +609,7 @@ def _relu_group(line: Line, grp: _Group) -> _Group:
         ptr = np.concatenate(([0], np.cumsum(counts)))
         starts, B = starts[keep], B[keep]
         A = None if A is None else A[keep]
-    return _Group(ptr, starts, None if A is None else _small(A), _small(B))
+    return _Group(ptr, starts, A, B)
 
 
 def _zero_off(arr: np.ndarray, on: np.ndarray) -> np.ndarray:
