@@ -473,9 +473,9 @@ def _linear_sum(ins: list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray]]
                 else:
                     part[j] = term if part[j] is None else part[j] + term
     for c, part in by_size.items():
-        for j in (0, 1):
-            if part[j] is not None:
-                term = part[j] if c == 1 else part[j] * c
+        for j, got in enumerate(part):
+            if got is not None:
+                term = got if c == 1 else got * c
                 sums[j] = term if sums[j] is None else sums[j] + term
     if few:
         at = np.searchsorted(fine, np.concatenate([st for _, st, _, _ in few]))
