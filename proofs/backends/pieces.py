@@ -396,8 +396,7 @@ def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.nd
         shadow_b.append(np.array(bias, dtype=np.float64))
     o, pos = np.concatenate(parts_o), np.concatenate(parts_pos)
     key = o * (line.K + 1) + pos
-    order = np.argsort(key, kind="stable")
-    key = key[order]
+    order, key = _sort(key, n * (line.K + 1))
     at = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
     ja: np.ndarray | None = None
     with np.errstate(over="ignore"):
@@ -543,6 +542,21 @@ def _sums_fit(jumps: np.ndarray, heads: np.ndarray) -> np.ndarray:
     mass = np.add.reduceat(np.abs(jumps.astype(np.float64)), heads)
     sizes = np.diff(np.append(heads, len(jumps)))
     return np.asarray(mass * (1 + (sizes + 2) * 2.0**-52) < 2.0**60, dtype=bool)
+
+
+def _sort(key: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sorting permutation of nonnegative ``key < top`` and the sorted keys.
+
+    When key and position fit in 62 bits together, one sort of the packed
+    ``key * 2**b + position`` (runs of sorted keys make it fast) gives both.
+    """
+    b = len(key).bit_length()
+    if top.bit_length() + b > 62:
+        order = np.argsort(key, kind="stable")
+        return order, key[order]
+    packed = (key << b) | np.arange(len(key))
+    packed.sort(kind="stable")
+    return packed & ((1 << b) - 1), packed >> b
 
 
 def _accumulate(jumps: np.ndarray, heads: np.ndarray) -> np.ndarray:
