@@ -349,16 +349,17 @@ def _field_bits(values: np.ndarray, nbits: int) -> np.ndarray:
     return np.concatenate([np.zeros((len(raw), nbits - 64), dtype=np.uint8), raw], axis=1)
 
 
-def pack_lanes(codes: np.ndarray, labels: np.ndarray, lay: Layout) -> list[list[int]]:
-    """Lemma 3: ``P[g][l]``, the packed number of lane ``l`` in group ``g``.
+def pack_lanes(codes: np.ndarray, labels: np.ndarray, lay: Layout) -> np.ndarray:
+    """Lemma 3: ``P[g, l]``, the packed number of lane ``l`` in group ``g``.
 
     Sorted point ``g B + l m + r`` (``B = lanes * slots``) sits in slot ``r`` of
     lane ``l`` of group ``g``. Slot ``r`` holds ``label * 2**(k kb) + code`` at bit
     offset ``k w (m - 1 - r)``. Missing points of the last group are padded with
-    label 0 and the code of the group's first point.
+    label 0 and the code of the group's first point. int64 when a lane has at
+    most 61 bits, Python ints otherwise.
 
     >>> lay = Layout(N=3, d=1, n_b=4, n_c=1, k=1, lanes=1, steps=1, slots=2)
-    >>> pack_lanes(np.array([3, 7, 12]), np.array([1, 0, 1]), lay)  # (16+3)*32 + 7, (16+12)*32 + 12
+    >>> pack_lanes(np.array([3, 7, 12]), np.array([1, 0, 1]), lay).tolist()  # (16+3)*32 + 7, (16+12)*32 + 12
     [[615], [908]]
     """
     B, M = lay.group_size, lay.groups
@@ -368,81 +369,92 @@ def pack_lanes(codes: np.ndarray, labels: np.ndarray, lay: Layout) -> list[list[
     c = np.concatenate([codes, np.full(pad, first, dtype=np.int64)])
     y = np.concatenate([labels.astype(np.int64), np.zeros(pad, dtype=np.int64)])
     kb_bits, kc_bits = lay.k * lay.kb, lay.k * lay.kc
-    bits = np.concatenate([_field_bits(y, kc_bits), _field_bits(c, kb_bits)], axis=1)
     nbits = lay.lane_bits
+    if nbits <= 61:  # every slot field and their sum fit in int64
+        fields = ((y << kb_bits) + c).reshape(M, lay.lanes, lay.slots)
+        shifts = lay.k * lay.w * np.arange(lay.slots - 1, -1, -1, dtype=np.int64)
+        return (fields << shifts).sum(axis=2)
+    bits = np.concatenate([_field_bits(y, kc_bits), _field_bits(c, kb_bits)], axis=1)
     bits = bits.reshape(M * lay.lanes, nbits)
     lead = (-nbits) % 8
     if lead:
         bits = np.concatenate([np.zeros((len(bits), lead), dtype=np.uint8), bits], axis=1)
     packed = np.packbits(bits, axis=1)
-    nums = [int.from_bytes(row.tobytes(), "big") for row in packed]
-    return [nums[g * lay.lanes : (g + 1) * lay.lanes] for g in range(M)]
+    out = np.empty(M * lay.lanes, dtype=object)
+    out[:] = [int.from_bytes(row.tobytes(), "big") for row in packed]
+    return out.reshape(M, lay.lanes)
 
 
 # -- lemma 4: selection ----------------------------------------------------------------
 def selection(
-    P: list[list[int]], thresholds: list[int], lay: Layout, progress: Progress | None = None
+    P: np.ndarray, thresholds: list[int], lay: Layout, progress: Progress | None = None
 ) -> tuple[list[AffineLayer], Lin, list[Lin]]:
     """Lemma 4: layers after ``s`` whose lane forms equal ``P[g(s)]``.
 
     ``thresholds[g - 1]`` separates group ``g - 1`` from group ``g``. Lane ``l``
-    is ``P[0][l] + sum_g (P[g][l] - P[g-1][l]) [s >= t_g]``; the steps are shared
+    is ``P[0, l] + sum_g (P[g, l] - P[g-1, l]) [s >= t_g]``; the steps are shared
     by all lanes, ``lay.steps`` per layer. Layer ``a`` holds ``s`` (unit 0), the
     lane sums so far (units ``1..lanes``, from layer 1 on) and its steps
     (:func:`proofs.gadgets.step`, built here directly as arrays). Returns the
     layers, the form of ``s`` and the lane forms over the last layer.
     """
     lanes_n, D1 = lay.lanes, lay.selection_depth
+    jumps = P[1:] - P[:-1]  # row g - 1: the change of every lane at group g
     layers: list[AffineLayer] = []
     n_in = 1
-    prev_steps: list[int] = []  # groups whose steps the previous layer holds
+    prev = np.zeros(0, dtype=np.int64)  # groups whose steps the previous layer holds
     prev_base = 0  # index of the previous layer's first step unit
+    t_all = np.asarray(thresholds, dtype=object)
     for a in range(D1):
         lo = a * lay.steps + 1
-        groups = list(range(lo, lo + lay.selection_steps(a)))
+        groups = np.arange(lo, lo + lay.selection_steps(a))
         n_acc = lanes_n if a >= 1 else 0
-        rows: list[int] = [0]
-        cols: list[int] = [0]
-        nums: list[int] = [1]
-        bias: list[int] = [0]
-        for ln in range(n_acc):
-            r = 1 + ln
-            if a >= 2:
-                rows.append(r)
-                cols.append(1 + ln)
-                nums.append(1)
-            for idx, g in enumerate(prev_steps):
-                c = P[g][ln] - P[g - 1][ln]
-                rows += [r, r]
-                cols += [prev_base + 2 * idx, prev_base + 2 * idx + 1]
-                nums += [c, -c]
-            bias.append(P[0][ln] if a == 1 else 0)
+        zero, one = np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64)
+        rows, cols, nums = [zero], [zero], [one]  # unit 0 carries s
+        bias: list[Any] = [0]
+        if n_acc:
+            carry_col = 1 if a >= 2 else 0
+            width = carry_col + 2 * len(prev)
+            col2 = np.empty((n_acc, width), dtype=np.int64)
+            num2 = np.empty((n_acc, width), dtype=P.dtype)
+            if carry_col:
+                col2[:, 0], num2[:, 0] = 1 + np.arange(n_acc), 1
+            col2[:, carry_col:] = prev_base + np.arange(2 * len(prev))
+            c = jumps[prev - 1].T  # (lanes, steps)
+            num2[:, carry_col:] = np.stack([c, -c], axis=2).reshape(n_acc, 2 * len(prev))
+            rows.append(np.repeat(1 + np.arange(n_acc), width))
+            cols.append(col2.reshape(-1))
+            nums.append(num2.reshape(-1))
+            bias += P[0].tolist() if a == 1 else [0] * n_acc
         base = 1 + n_acc
-        for idx, g in enumerate(groups):
-            t = thresholds[g - 1]
-            rows += [base + 2 * idx, base + 2 * idx + 1]
-            cols += [0, 0]
-            nums += [1, 1]
-            bias += [1 - t, -t]
+        t = t_all[groups - 1]
+        rows.append(base + np.arange(2 * len(groups)))
+        cols.append(np.zeros(2 * len(groups), dtype=np.int64))
+        nums.append(np.ones(2 * len(groups), dtype=np.int64))
+        bias += np.stack([1 - t, -t], axis=1).reshape(-1).tolist()
         n_out = base + 2 * len(groups)
+        weights = np.concatenate(nums) if P.dtype != object else np.concatenate([_obj(x) for x in nums])
         layers.append(
-            AffineLayer(n_out, n_in, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
-                        int_array(nums), int_array(bias), 1)
+            AffineLayer(n_out, n_in, np.concatenate(rows), np.concatenate(cols),
+                        int_array(weights), int_array(bias), 1)
         )
-        n_in, prev_steps, prev_base = n_out, groups, base
+        n_in, prev, prev_base = n_out, groups, base
         if progress:
             progress("select", a + 1, D1)
     if D1 == 0:
-        return layers, Lin({0: 1}), [Lin({}, P[0][ln]) for ln in range(lanes_n)]
+        return layers, Lin({0: 1}), [Lin({}, int(P[0, ln])) for ln in range(lanes_n)]
     forms = []
+    cols_prev = (prev_base + 2 * np.arange(len(prev))).tolist()
     for ln in range(lanes_n):
         terms = {1 + ln: 1} if D1 >= 2 else {}
-        for idx, g in enumerate(prev_steps):
-            c = P[g][ln] - P[g - 1][ln]
-            terms[prev_base + 2 * idx] = c
-            terms[prev_base + 2 * idx + 1] = -c
-        forms.append(Lin(terms, P[0][ln] if D1 == 1 else 0))
+        for col, cj in zip(cols_prev, jumps[prev - 1, ln].tolist(), strict=True):
+            terms[col], terms[col + 1] = cj, -cj
+        forms.append(Lin(terms, int(P[0, ln]) if D1 == 1 else 0))
     return layers, Lin({0: 1}), forms
+
+
+def _obj(arr: np.ndarray) -> np.ndarray:
+    return arr if arr.dtype == object else arr.astype(object)
 
 
 # -- lemma 5: extraction lanes ---------------------------------------------------------
@@ -787,7 +799,7 @@ def _assemble(
 ) -> list[AffineLayer]:
     """Lemmas 3-5 for a fixed layout: the layers of the network."""
     clock = time.perf_counter()
-    P = [] if lay.clamped else pack_lanes(codes, shifted[pr.order], lay)
+    P = np.zeros((0, 0), dtype=np.int64) if lay.clamped else pack_lanes(codes, shifted[pr.order], lay)
     B = lay.group_size
     thresholds = [int(codes[g * B - 1]) + 3 for g in range(1, lay.groups)]
     if progress:

@@ -42,6 +42,10 @@ def int_array(values: Iterable[Any]) -> np.ndarray:
     >>> int_array([1, 2**70]).dtype
     dtype('O')
     """
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        flat = values.reshape(-1)
+        if not len(flat) or (int(flat.max()) < _SMALL and int(flat.min()) > -_SMALL):
+            return flat.astype(np.int64)
     items = [_as_int(v) for v in values]
     if all(-_SMALL < v < _SMALL for v in items):
         return np.array(items, dtype=np.int64).reshape(len(items))
@@ -118,7 +122,7 @@ class AffineLayer:
             key = self.rows * self.n_in + self.cols
             if np.any(np.diff(key) <= 0):
                 raise NetworkError("weight triplets must be sorted by (row, col) without repeats")
-            if any(int(v) == 0 for v in self.nums):
+            if np.asarray(self.nums == 0).any():
                 raise NetworkError("stored weight numerators must be nonzero")
 
     # -- construction -----------------------------------------------------
