@@ -12,7 +12,7 @@ from memorizers import interpolating_network
 
 from proofs.backends import evaluate, scalar
 from proofs.errors import DataError, MemcapError, NetworkError
-from proofs.exact import exact_inputs
+from proofs.exact import ExactOutputs, exact_inputs
 from proofs.network import AffineLayer, Network
 from proofs.verify import Failure, check_labels, verify
 
@@ -54,6 +54,23 @@ def test_scalar_backend_equals_reference(case: tuple[Network, np.ndarray]) -> No
     out = evaluate(net, scalar.exact_rows(X), backend="scalar")
     assert out.same_as(ref)
     assert out.backend == "scalar"
+
+
+@FAST
+@given(line_networks(), st.sampled_from([0.0, -0.0, 5e-324, 2.0**-1022, 1e-300, 1e300, 0.1]))
+def test_scalar_backend_on_floats_equals_reference(case: tuple[Network, np.ndarray], odd: float) -> None:
+    """Float inputs go to the exact dot products without exact_rows; adversarial entries included."""
+    net, X = case
+    X = X.copy()
+    X[0, 0] = odd  # subnormal, huge, negative zero, a value whose products round
+    ref = evaluate(net, X, backend="python")
+    nums, dens = scalar.evaluate(net, X)
+    out = ExactOutputs(nums, dens, "scalar")
+    assert out.same_as(ref)
+    y = [int(v[0]) for v in ref.as_fractions()]  # labels that hold wherever outputs are integers
+    result = verify(net, X, y)
+    assert result.backend == "scalar"
+    assert result.matched == sum(f[0].denominator == 1 for f in ref.as_fractions())
 
 
 @FAST

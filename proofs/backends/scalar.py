@@ -10,10 +10,12 @@ that is constant on a group of points costs one operation, not one per point.
 
 Semantics are those of :mod:`proofs.backends` exactly: nothing is rounded.
 
-- ``s`` is computed over one common denominator ``D``: the inputs are brought
-  over one power of two and the first layer's dot products are formed in
-  int64 limbs and base ``2**31`` digits (or Python ints when that does not
-  fit); the points are sorted exactly by the numerators ``S``.
+- ``s`` is computed over one common denominator ``D``: float64 inputs (or
+  exact inputs that are float64 values) go straight to
+  :func:`proofs.dot.exact_dots`, exact float64 matrix products combined in
+  int64 words, without converting the inputs to integers; other exact inputs
+  use int64 limbs and base ``2**31`` digits, or Python ints when that does not
+  fit. The points are sorted exactly by the numerators ``S``.
 - The integers are int64 numpy arrays where a bound on their bit lengths
   proves that no overflow can happen, and arrays of Python ints otherwise.
 - ReLU splits a piece where the affine function changes sign: the values with
@@ -577,25 +579,6 @@ def _fast_line(w: list[int], b: int, q: int, inputs: ExactInputs) -> tuple[np.nd
     return digits, q << kmax
 
 
-def _sorted_digits(digits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact order of the digit rows and a distinct-value id per sorted position."""
-    approx = np.zeros(len(digits))
-    top_j = digits.shape[1] - 1
-    for j in range(digits.shape[1]):  # scaled to the top digit: no overflow; the order is checked below
-        approx += np.ldexp(digits[:, j].astype(np.float64), _DIGIT * (j - top_j))
-    order = np.argsort(approx, kind="stable")
-    d = digits[order]
-    step = d[1:] - d[:-1]
-    top = np.zeros(len(step), dtype=np.int64)
-    for j in range(digits.shape[1]):  # the most significant nonzero difference decides
-        top = np.where(step[:, j] != 0, np.sign(step[:, j]), top)
-    if (top < 0).any():
-        order = np.lexsort(digits.T)
-        d = digits[order]
-        top = (d[1:] != d[:-1]).any(axis=1).astype(np.int64)
-    return order, np.cumsum(np.concatenate(([1], top > 0))) - 1
-
-
 def line_values(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarray]:
     """Exact first-unit values ``s_i = S[i] / D[i]`` (``D > 0``) for every input row.
 
@@ -622,21 +605,48 @@ def _first_layer(net: Network) -> tuple[list[int], int, int]:
     return w, int(first.bias[0]), first.denom
 
 
-def _line(net: Network, inputs: ExactInputs) -> tuple[_Line, np.ndarray, np.ndarray]:
-    """The line of distinct sorted ``s`` values, the sorting order, and each sorted point's value id."""
+def _floats(inputs: Any) -> np.ndarray | None:
+    """The inputs as a float64 matrix with the same exact values, or ``None`` when that is not possible.
+
+    Rows ``nums / 2**k`` with ``|nums| < 2**53`` (and ``k <= 62``, as int64 denominators) are
+    float64 values exactly: an integer below ``2**53`` times a power of two above ``2**-1022``.
+    """
+    if isinstance(inputs, np.ndarray):
+        return inputs
+    nums, dens = inputs.nums, inputs.dens
+    if nums.dtype == object or dens.dtype == object or nums.size == 0:
+        return None
+    k = np.frexp(dens.astype(np.float64))[1] - 1
+    if not np.array_equal(np.left_shift(np.int64(1), k), dens):
+        return None
+    if int(np.abs(nums).max()) >= 1 << 53:
+        return None
+    return np.ldexp(nums.astype(np.float64), -k[:, None])
+
+
+def _line(net: Network, inputs: Any) -> tuple[_Line, np.ndarray, np.ndarray]:
+    """The line of distinct sorted ``s`` values, the sorting order, and each sorted point's value id.
+
+    ``inputs`` is an :class:`~proofs.exact.ExactInputs` or a float64 matrix of
+    finite values; either way ``S = w . x + b`` is exact (:func:`proofs.dot.exact_dots`
+    for floats, base ``2**31`` digits or Python ints otherwise) and sorted exactly.
+    """
+    from proofs.dot import ExactDots, exact_dots
+
     w, b, q = _first_layer(net)
-    fast = _fast_line(w, b, q, inputs) if any(w) else None
-    if fast is not None:
-        digits, den = fast
-        order, ids = _sorted_digits(digits)
-        rows = digits[order[np.flatnonzero(np.concatenate(([True], np.diff(ids) > 0)))]]
-        if (rows[:, 2:] == 0).all() and (rows[:, 1] < (1 << (_LIMIT - 1 - _DIGIT))).all():
-            S = rows[:, 0] + (rows[:, 1] << _DIGIT)
-        else:
-            S = np.zeros(len(rows), dtype=object)
-            for j in range(rows.shape[1]):
-                S = S + (rows[:, j].astype(object) << (_DIGIT * j))
-        return _Line(S, den), order, ids
+    x = _floats(inputs)
+    dots: ExactDots | None = None
+    if x is not None:
+        dots = exact_dots(x, w, b).relu().reduced()
+    elif any(w):
+        fast = _fast_line(w, b, q, inputs)
+        if fast is not None:  # digits in the words layout of ExactDots, ReLU applied
+            digits, den = fast
+            dots = ExactDots(np.ascontiguousarray(digits.T), (den // q).bit_length() - 1)
+    if dots is not None:
+        order, ids = dots.order()
+        first = order[np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))]
+        return _Line(dots.ints(first), q << dots.k), order, ids
     S_all, D_all = line_values(net, inputs)
     den = math.lcm(*{int(v) for v in D_all})
     S_all = _obj(S_all) * np.array([den // int(v) for v in D_all], dtype=object)
@@ -663,8 +673,12 @@ def _outputs(line: _Line, f: Any) -> tuple[np.ndarray, np.ndarray]:
     return num, den
 
 
-def evaluate(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarray]:
-    """Exact outputs ``(nums, dens)`` of ``net`` on ``inputs`` (see the module text)."""
+def evaluate(net: Network, inputs: ExactInputs | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact outputs ``(nums, dens)`` of ``net`` on ``inputs`` (see the module text).
+
+    ``inputs`` are exact inputs or a float64 matrix of finite values, whose
+    values are taken exactly.
+    """
     if not applicable(net):
         raise MemcapError(
             "the scalar backend needs a first hidden layer with exactly one unit; "
