@@ -392,8 +392,13 @@ def exact_rows(X: Any) -> ExactInputs:
     from proofs.exact import ExactInputs, exact_inputs
 
     x = np.asarray(X, dtype=np.float64)
-    if x.ndim != 2 or x.size == 0 or not np.isfinite(x).all():
+    if x.ndim != 2 or x.size == 0:
         return exact_inputs(x)  # its errors name the problem
+    grid = _grid_rows(x)
+    if grid is not None:
+        return ExactInputs(*grid)
+    if not np.isfinite(x).all():
+        return exact_inputs(x)
     m, e = np.frexp(x)
     mant = np.ldexp(m, 53).astype(np.int64)  # x = mant * 2**(e - 53), exactly
     low = np.frexp((mant & -mant).astype(np.float64))[1]  # trailing zeros of mant, plus 1
@@ -408,6 +413,45 @@ def exact_rows(X: Any) -> ExactInputs:
     if (np.abs(nums) >= 2.0**62).any():
         return exact_inputs(x)
     return ExactInputs(nums.astype(np.int64), np.left_shift(np.int64(1), k))
+
+
+def _grid_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``exact_rows`` for matrices whose entries all lie on the grid ``2**(E - 62)``, ``|x| < 2**E``.
+
+    ``u = x 2**(62 - E)`` is exact (a power-of-two scaling up, ``|u| < 2**62``);
+    when every ``u`` is an integer (``rint(u) == u``) it converts to int64
+    exactly. A row's least denominator comes from the trailing zeros of the
+    OR of its integers (the least over its entries, the sign does not change
+    them): ``nums = u >> z``, ``den = 2**(62 - E - z)``. ``None`` when some
+    entry is off the grid, not finite, or a denominator would exceed ``2**61``.
+    Works block by block, so the temporaries stay in cache.
+    """
+    big = max(float(x.max()), -float(x.min()))
+    if not math.isfinite(big):
+        return None
+    n, d = x.shape
+    if big == 0.0:
+        return np.zeros((n, d), dtype=np.int64), np.ones(n, dtype=np.int64)
+    sigma = 62 - math.frexp(big)[1]
+    if not 0 <= sigma <= 1000:
+        return None
+    scale = 2.0**sigma
+    nums = np.empty((n, d), dtype=np.int64)
+    k = np.empty(n, dtype=np.int64)
+    rows = max(1, (1 << 17) // d)
+    for a in range(0, n, rows):
+        u = x[a : a + rows] * scale
+        if not np.array_equal(np.rint(u), u):
+            return None
+        ints = u.astype(np.int64)
+        ors = np.bitwise_or.reduce(ints, axis=1)
+        z = np.frexp((ors & -ors).astype(np.float64))[1] - 1  # trailing zeros (a power of two: exact)
+        z = np.where(ors == 0, sigma, np.minimum(z, sigma))
+        np.right_shift(ints, z[:, None], out=nums[a : a + rows])
+        k[a : a + rows] = sigma - z
+    if k.max() > 61:
+        return None
+    return nums, np.left_shift(np.int64(1), k)
 
 
 class _Line:
