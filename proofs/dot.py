@@ -99,8 +99,10 @@ def words_of(values: Any, nw: int) -> np.ndarray:
 
 def _normalize(words: np.ndarray) -> None:
     """Carry so that every word but the top one lies in ``[0, 2**31)`` (the value is unchanged)."""
+    buf = np.empty(words.shape[1:], dtype=np.int64)
     for j in range(len(words) - 1):
-        words[j + 1] += words[j] >> _B
+        np.right_shift(words[j], _B, out=buf)
+        words[j + 1] += buf
         words[j] &= _MASK
 
 
@@ -155,8 +157,10 @@ class ExactDots:
         if m >= len(w):
             return np.where(w[-1] < 0, -1, 0).astype(np.int64)  # T < 0 gives -1, else 0
         key = w[m] >> r
+        buf = np.empty_like(key)
         for j in range(m + 1, len(w)):
-            key = key + (w[j] << (_B * (j - m) - r))
+            np.left_shift(w[j], _B * (j - m) - r, out=buf)
+            key += buf
         if shift < 0:
             key = key << -shift
         return key
@@ -239,7 +243,10 @@ class ExactDots:
         room = 63 - idx_bits  # bits of the key that fit beside the index
         drop = max((hi - lo).bit_length() - room, 0)
         if room >= 8:
-            packed = ((key - lo) >> drop) << idx_bits
+            packed = key  # a new array: changed in place
+            packed -= lo
+            packed >>= drop
+            packed <<= idx_bits
             packed |= np.arange(n, dtype=np.int64)
             packed.sort()
             order = packed & ((1 << idx_bits) - 1)
@@ -419,9 +426,11 @@ def exact_dots(X: Any, w: Any, bias: int = 0) -> ExactDots:
     top = max(top, abs(bias).bit_length() + k + 1, *(abs(v).bit_length() for v in fb_vals))
     nw = (top + 1) // _B + 2
     words = np.zeros((nw, n), dtype=np.int64)
+    col, buf = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     for a in range(used):
         for kk in range(count):
-            _add_shifted(words, P[a, :, kk].astype(np.int64), bits * kk + L * (used - 1 - a) + lift)
+            np.copyto(col, P[a, :, kk], casting="unsafe")  # integers below 2**53: exact
+            _add_shifted(words, col, bits * kk + L * (used - 1 - a) + lift, buf)
     if bias:
         words += words_of([bias << k], nw)
     _normalize(words)
@@ -500,15 +509,18 @@ def _scales(sigma: int) -> list[float]:
     return [2.0**sigma, *out]
 
 
-def _add_shifted(words: np.ndarray, P: np.ndarray, shift: int) -> None:
+def _add_shifted(words: np.ndarray, P: np.ndarray, shift: int, buf: np.ndarray) -> None:
     """``words += P 2**shift`` without carrying, for int64 ``|P| <= 2**53``.
 
     ``P 2**r = lo + rest 2**31`` with ``lo = (P mod 2**(31 - r)) 2**r`` in
     ``[0, 2**31)`` and ``rest = floor(P / 2**(31 - r))``.
     """
     m, r = divmod(shift, _B)
-    words[m] += (P & ((1 << (_B - r)) - 1)) << r
-    words[m + 1] += P >> (_B - r)
+    np.bitwise_and(P, (1 << (_B - r)) - 1, out=buf)
+    buf <<= r
+    words[m] += buf
+    np.right_shift(P, _B - r, out=buf)
+    words[m + 1] += buf
 
 
 def _slow(x: np.ndarray, wl: list[int], bias: int) -> ExactDots:
