@@ -152,10 +152,9 @@ class ExactDots:
         """
         if self.bits - shift > 62:
             raise ValueError("the prefix would not fit in int64")
-        m, r = divmod(max(shift, 0), _B)
         w = self.words
-        if m >= len(w):
-            return np.where(w[-1] < 0, -1, 0).astype(np.int64)  # T < 0 gives -1, else 0
+        m = min(max(shift, 0) // _B, len(w) - 1)
+        r = min(max(shift, 0) - _B * m, 63)  # shifting an int64 by 63 leaves its sign: the floor
         key = w[m] >> r
         buf = np.empty_like(key)
         for j in range(m + 1, len(w)):
@@ -168,12 +167,12 @@ class ExactDots:
     def ints(self, rows: Any = None) -> np.ndarray:
         """``T_i`` for the given rows (all by default): int64 when all fit in 62 bits, else Python ints."""
         bits = self.bits
-        if bits <= 62:
-            key = self.prefix(0)
+        if bits <= 62 or len(self.words) == 1:
+            key = self.prefix(0) if bits <= 62 else self.words[0].astype(object)
             return key if rows is None else key[rows]
         if bits <= 124 and len(self.words) >= 2:
             # T = A 2**62 + R with A = floor(T / 2**62) and R = w0 + w1 2**31 in [0, 2**62)
-            A, R = self.prefix(62), self.words[0] | (self.words[1] << _B)
+            A, R = self.prefix(62), self.words[0] | ((self.words[1] & _MASK) << _B)
             if rows is not None:
                 A, R = A[rows], R[rows]
             big: np.ndarray = (A.astype(object) << 62) | R.astype(object)
@@ -317,9 +316,9 @@ def _ctz(v: int) -> int:
 def _shift_right(words: np.ndarray, z: int) -> np.ndarray:
     """Words of ``floor(T / 2**z)`` (the lower words are nonnegative, so dropping them floors)."""
     m, r = divmod(z, _B)
+    if m >= len(words):  # only the top word is left, shifted by 63 at most (which leaves its sign)
+        return words[-1:] >> min(z - _B * (len(words) - 1), 63)
     w = words[m:]
-    if len(w) == 0:
-        return np.where(words[-1:] < 0, -1, 0).astype(np.int64)
     if r == 0:
         return w.copy()
     out = np.empty_like(w)

@@ -153,3 +153,20 @@ def test_words_round_trip():
     assert ExactDots(words_of(vals, 4), 0).ints().tolist() == vals
     with pytest.raises(ValueError):
         words_of([2**200], 2)
+
+
+@FAST
+@given(
+    st.lists(st.integers(-(2**61), 2**61), min_size=1, max_size=6),
+    st.integers(1, 3),
+    st.integers(-40, 200),
+)
+def test_prefix_floor_and_reduction_edges(tops: list[int], nw: int, e: int) -> None:
+    """Large top words, shifts past every word, single-word values: floors and reductions stay exact."""
+    vals = [t << (31 * (nw - 1)) for t in tops]
+    dots = ExactDots(words_of(vals, nw), 5)
+    ref = [Fraction(v, 2**5) for v in vals]
+    assert dots.fractions() == ref
+    assert dots.floor_scaled(-e).tolist() == [(v / 2**e).__floor__() for v in ref]
+    assert dots.reduced().fractions() == ref
+    _check_order(dots, ref)
