@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -71,6 +72,23 @@ def test_exact_dots_equal_fractions(case: tuple[np.ndarray, list[int], int]) -> 
     _check_order(dots, ref)
     relu = dots.relu()
     assert relu.fractions() == [max(v, Fraction(0)) for v in ref]
+
+
+@FAST
+@given(cases(), st.integers(1, 12))
+def test_blocks_and_a_first_block_that_underestimates(
+    case: tuple[np.ndarray, list[int], int], elements: int
+) -> None:
+    """Tiny blocks: the scale guessed from the first block is checked on every later one."""
+    import proofs.dot as dot
+
+    X, w, bias = case
+    X = np.concatenate([X / 2**40, X])  # the first rows are small: a too-small guess, then a redo
+    with patch.object(dot, "_CHUNK_ELEMENTS", elements):
+        dots = exact_dots(X, w, bias)
+    ref = _reference(X, w, bias)
+    assert dots.fractions() == ref
+    _check_order(dots, ref)
 
 
 @FAST
@@ -167,6 +185,6 @@ def test_prefix_floor_and_reduction_edges(tops: list[int], nw: int, e: int) -> N
     dots = ExactDots(words_of(vals, nw), 5)
     ref = [Fraction(v, 2**5) for v in vals]
     assert dots.fractions() == ref
-    assert dots.floor_scaled(-e).tolist() == [(v / 2**e).__floor__() for v in ref]
+    assert dots.floor_scaled(-e).tolist() == [(v / Fraction(2) ** e).__floor__() for v in ref]
     assert dots.reduced().fractions() == ref
     _check_order(dots, ref)
