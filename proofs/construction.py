@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from bounds.upper import V_BITS, Layout, code_bits, code_bits_for_gap, label_bits, layout_sizes, plan
+from proofs.dot import ExactDots, exact_dots
 from proofs.errors import DataError, ParameterError
 from proofs.exact import exact_inputs
 from proofs.gadgets import (
@@ -88,9 +89,6 @@ STRUCTURE = (
     "every later unit is a function of s alone"
 )
 
-_U = 2.0**-53  # unit roundoff of float64
-
-
 @dataclass(frozen=True)
 class Projection:
     """A direction and the exact order of the data along it.
@@ -102,7 +100,7 @@ class Projection:
     order : numpy.ndarray
         Point indices in increasing exact order of ``<v, x_i>``.
     p : numpy.ndarray
-        float64 projections ``X @ v`` (unsorted).
+        float64 approximations of ``<v, x_i>`` (unsorted).
     err : float
         Proven bound on ``|p_i - <v, x_i>|``.
     gap : Fraction
@@ -111,6 +109,8 @@ class Projection:
         A pair of point indices at that gap.
     draws : int
         Directions drawn (1 + redraws).
+    dots : proofs.dot.ExactDots or None
+        The exact ``<v_num, x_i>`` (``<v, x_i> = T_i / 2**(k + V_BITS)``), when known.
     """
 
     v_num: np.ndarray
@@ -120,6 +120,7 @@ class Projection:
     gap: Fraction
     pair: tuple[int, int]
     draws: int
+    dots: ExactDots | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -155,45 +156,16 @@ def _exact_projection(X: np.ndarray, idx: list[int], v_num: np.ndarray) -> list[
     return out
 
 
-def _exact_order(
-    X: np.ndarray, p: np.ndarray, err: float, v_num: np.ndarray
-) -> tuple[np.ndarray | None, tuple[Any, ...]]:
-    """Exact order and least gap, or ``None`` when two projections coincide."""
-    order = np.argsort(p, kind="stable")
-    ps = p[order]
-    margin = 2.0 * err
-    lower = np.diff(ps) * (1.0 - 2 * _U) - margin
-    unsure = np.flatnonzero(lower <= 0)
-    exact: dict[int, Fraction] = {}
-    if len(unsure):
-        # runs of unsure neighbours form clusters whose order is decided exactly
-        starts = unsure[np.r_[True, np.diff(unsure) > 1]]
-        ends = unsure[np.r_[np.diff(unsure) > 1, True]] + 1
-        members = sorted({int(j) for a, b in zip(starts, ends, strict=True) for j in range(a, b + 1)})
-        vals = _exact_projection(X, [int(order[j]) for j in members], v_num)
-        exact.update({int(order[j]): val for j, val in zip(members, vals, strict=True)})
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            seg = sorted(order[a : b + 1].tolist(), key=lambda i: (exact[i], i))
-            order[a : b + 1] = seg
-        ps = p[order]
-    diffs = np.diff(ps)
-    lo = diffs * (1.0 - 2 * _U) - margin
-    hi = diffs * (1.0 + 2 * _U) + margin
-    cand = np.flatnonzero(lo <= hi.min())
-    need = [int(order[j]) for j in cand] + [int(order[j + 1]) for j in cand]
-    missing = sorted(set(need) - exact.keys())
-    if missing:
-        exact.update(zip(missing, _exact_projection(X, missing, v_num), strict=True))
-    best: tuple[Fraction, int, int] | None = None
-    for j in cand.tolist():
-        a, b = int(order[j]), int(order[j + 1])
-        gap = exact[b] - exact[a]
-        if best is None or gap < best[0]:
-            best = (gap, a, b)
-    assert best is not None
-    if best[0] <= 0:
-        return None, (best[1], best[2])
-    return order, best
+def _approximate(dots: ExactDots) -> tuple[np.ndarray, float]:
+    """float64 values of ``<v, x_i> = T_i / 2**(k + V_BITS)`` and a proven bound on their error.
+
+    ``key = floor(T / 2**sh)`` has at most 62 bits, so ``|float(key) - T / 2**sh| < 1 + 2**9``;
+    scaling by ``2**(sh - k - V_BITS)`` is exact up to underflow (below ``2**-1074``).
+    """
+    sh = max(dots.bits - 62, 0)
+    scale = sh - dots.k - V_BITS
+    p = np.ldexp(dots.prefix(sh).astype(np.float64), scale)
+    return p, math.ldexp(1 + 2**9, scale) + 2.0**-1074
 
 
 def projection(
@@ -225,31 +197,31 @@ def projection(
     N, d = X.shape
     rng = np.random.default_rng(seed)
     gamma_sq = None if delta is None else Fraction(delta) ** 2 / (N**4 * d)
-    gam = d * _U / (1 - d * _U)
-    # sum_j |x_j v_j| <= ||x|| ||v||; the float row norms are within a factor 1 + 2 gam
-    row_norm = math.sqrt(float(np.einsum("ij,ij->i", X, X).max()) * (1 + 4 * gam))
     last: tuple[int, int] = (0, 1)
     for draw in range(1, max_draws + 1):
         v_num = _direction(rng, d)
-        v = v_num.astype(np.float64) * 2.0**-V_BITS
-        p = X @ v
-        bound = row_norm * math.sqrt(float(v @ v) * (1 + 4 * gam))
-        err = 2.0 * gam * bound * (1 + 4 * d * _U) + 2.0**-1000
-        order, best = _exact_order(X, p, err, v_num)
-        if order is None:
-            a, b = best
-            if np.array_equal(X[a], X[b]):
+        dots = exact_dots(X, v_num.tolist())  # exact <v_num, x_i>, see proofs.dot
+        order, ids = dots.order()
+        same = np.flatnonzero(ids[1:] == ids[:-1])
+        if len(same):  # two projections coincide
+            a, b = order[same], order[same + 1]
+            twin = np.flatnonzero((X[a] == X[b]).all(axis=1))
+            if len(twin):
+                i, j = sorted((int(a[twin[0]]), int(b[twin[0]])))
                 raise DataError(
-                    f"points {min(a, b)} and {max(a, b)} are identical; merge duplicates first "
+                    f"points {i} and {j} are identical; merge duplicates first "
                     f"(proofs.data.validate_dataset or load_dataset merge them)"
                 )
-            last = best
+            last = (int(a[0]), int(b[0]))
             continue
-        gap, a, b = best
+        G, at = dots.least_gap(order)
+        gap = Fraction(G, 1 << (dots.k + V_BITS))
+        a0, b0 = int(order[at]), int(order[at + 1])
         if gamma_sq is not None and gap * gap < gamma_sq:
-            last = (a, b)
+            last = (a0, b0)
             continue
-        return Projection(v_num, order, p, err, gap, (a, b), draw)
+        p, err = _approximate(dots)
+        return Projection(v_num, order, p, err, gap, (a0, b0), draw, dots)
     raise DataError(
         f"no direction in {max_draws} draws separated the projections enough (closest pair "
         f"{last}); check delta, or pass another seed"
@@ -310,8 +282,10 @@ def integer_codes(X: np.ndarray, pr: Projection) -> tuple[int, int, np.ndarray]:
     ``s(x) = 2**e (<v, x> + 1) + 2`` with ``2**e gap >= 4``; the code of each
     point is ``floor(y) + 2**e + 2`` for some ``y`` within ``1/2`` of
     ``2**e <v, x>``, so ``s - 3/2 <= c <= s + 1/2`` and ``1 <= c < 2**n_b``.
-    ``y`` is the float projection when its proven error is small enough, else
-    an exact fixed-point sum (:func:`_fixed_point_floor`), else exact integers.
+    ``y = 2**e <v, x>`` exactly when the projection carries its exact values
+    (``pr.dots``, as :func:`projection` gives); otherwise ``y`` is the float
+    projection when its proven error is small enough, else an exact fixed-point
+    sum (:func:`_fixed_point_floor`), else exact integers.
 
     >>> import numpy as np
     >>> X = np.array([[0.5, 0.5], [-0.5, 0.0], [0.0, 0.25]])
@@ -323,7 +297,11 @@ def integer_codes(X: np.ndarray, pr: Projection) -> tuple[int, int, np.ndarray]:
     if n_b > 62:
         raise DataError(f"the projected gap {float(pr.gap):.3g} needs codes of {n_b} bits (> 62)")
     fixed = None
-    if (2.0**e) * pr.err <= 0.5:
+    if pr.dots is not None:
+        fixed = pr.dots.floor_scaled(e - V_BITS)[pr.order]  # floor(2**e <v, x>), exact
+        if fixed.dtype == object:  # |<v, x>| >= 2**(62 - e): far outside the unit ball
+            raise DataError("points must lie in the closed unit ball; load the data with rescale=True")
+    elif (2.0**e) * pr.err <= 0.5:
         fixed = np.floor(pr.p[pr.order] * 2.0**e).astype(np.int64)
     else:
         fixed = _fixed_point_floor(X, pr.v_num, e)

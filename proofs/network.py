@@ -46,7 +46,16 @@ def int_array(values: Iterable[Any]) -> np.ndarray:
         flat = values.reshape(-1)
         if not len(flat) or (int(flat.max()) < _SMALL and int(flat.min()) > -_SMALL):
             return flat.astype(np.int64)
-    items = [_as_int(v) for v in values]
+    items = values if isinstance(values, list) else list(values)
+    if all(type(v) is int for v in items):  # plain ints (not bools): numpy checks the range in C
+        try:
+            arr = np.array(items, dtype=np.int64)
+        except OverflowError:  # beyond 64 bits
+            arr = None
+        if arr is not None and (not len(arr) or (-_SMALL < arr.min() and arr.max() < _SMALL)):
+            return arr.reshape(len(items))
+    else:
+        items = [_as_int(v) for v in items]
     if all(-_SMALL < v < _SMALL for v in items):
         return np.array(items, dtype=np.int64).reshape(len(items))
     out = np.empty(len(items), dtype=object)
@@ -122,7 +131,7 @@ class AffineLayer:
             key = self.rows * self.n_in + self.cols
             if np.any(np.diff(key) <= 0):
                 raise NetworkError("weight triplets must be sorted by (row, col) without repeats")
-            if np.asarray(self.nums == 0).any():
+            if np.asarray(self.nums == 0, dtype=bool).any():
                 raise NetworkError("stored weight numerators must be nonzero")
 
     # -- construction -----------------------------------------------------

@@ -184,7 +184,9 @@ def verify(
     net : Network
         A network with one output.
     X : array_like or proofs.exact.ExactInputs
-        Points as rows (float64 values are converted exactly).
+        Points as rows (float64 values are taken exactly; with the ``scalar``
+        backend only the first unit's values are formed, by
+        :func:`proofs.dot.exact_dots`, without converting the points).
     y : array_like of int
         One integer label per point.
     backend : str
@@ -235,13 +237,18 @@ def verify(
                 f"points have {arr.shape[1]} coordinates but the network expects {net.input_dim}; "
                 "check that the data set is the one the network was built for"
             )
-        X = scalar.exact_rows(arr)
+        X = arr
     n = int(X.shape[0])
     labels = check_labels(y, n)
     if backend == "auto" and scalar.applicable(net):
         backend = "scalar"
     start = time.perf_counter()
-    out = evaluate(net, X, backend=backend)
+    if isinstance(X, np.ndarray) and backend == "scalar" and scalar.applicable(net):
+        # the scalar backend needs only S = w . x + b, computed exactly from the floats
+        nums, dens = scalar.evaluate(net, X)
+        out = ExactOutputs(nums, dens, "scalar")
+    else:
+        out = evaluate(net, scalar.exact_rows(X) if isinstance(X, np.ndarray) else X, backend=backend)
     ok = matches(out, labels)
     seconds = time.perf_counter() - start
     bad = np.flatnonzero(~ok)[: max(0, max_failures)]

@@ -307,3 +307,51 @@ def test_every_float64_layout_memorizes_and_matches_formula(n, steps, seed):
     assert net.widths == hidden_widths(lay)
     assert (net.width, net.depth, net.params, net.nonzeros) == (
         sizes["width"], sizes["depth"], sizes["params"], sizes["nonzeros"])
+
+
+_coords = st.one_of(
+    st.integers(-(2**20), 2**20).map(lambda k: k / 2**21),
+    st.floats(-0.3, 0.3, allow_nan=False),
+    st.floats(-1e-300, 1e-300, allow_nan=False),
+    st.sampled_from([0.0, -0.0, 5e-324, 0.1, -1 / 3]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(1, 5).flatmap(
+        lambda d: st.lists(st.lists(_coords, min_size=d, max_size=d), min_size=2, max_size=30)
+    ),
+    st.integers(0, 5),
+)
+def test_projection_order_gap_and_codes_are_exact(rows, seed):
+    """Order, least gap, float error bound and codes against Fractions, on adversarial floats."""
+    from proofs.construction import _exact_projection
+
+    X = np.unique(np.array(rows, dtype=np.float64) + 0.0, axis=0)  # + 0.0 merges -0.0 with 0.0
+    if len(X) < 2:
+        return
+    try:
+        pr = projection(X, seed=seed)
+    except DataError as err:  # coinciding projections in every draw (e.g. only tiny differences)
+        assert "no direction" in str(err)
+        return
+    exact = _exact_projection(X, list(range(len(X))), pr.v_num)
+    vals = [exact[i] for i in pr.order.tolist()]
+    diffs = [b - a for a, b in zip(vals, vals[1:], strict=False)]
+    assert min(diffs) > 0 and pr.gap == min(diffs)
+    j = diffs.index(pr.gap)
+    assert pr.pair == (int(pr.order[j]), int(pr.order[j + 1]))
+    assert all(abs(Fraction(float(p)) - v) <= Fraction(pr.err) for p, v in zip(pr.p, exact, strict=True))
+    try:
+        e, _, codes = integer_codes(X, pr)
+    except DataError as err:  # a gap like 1e-300 needs codes of more than 62 bits
+        assert "(> 62)" in str(err)
+        return
+    assert codes.tolist() == [(v * 2**e).__floor__() + 2**e + 2 for v in vals]
+
+
+def test_identical_points_are_named():
+    X = np.array([[0.5, 0.25], [0.0, 0.125], [0.5, 0.25]])
+    with pytest.raises(DataError, match="points 0 and 2 are identical"):
+        projection(X)

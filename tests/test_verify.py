@@ -12,7 +12,7 @@ from memorizers import interpolating_network
 
 from proofs.backends import evaluate, scalar
 from proofs.errors import DataError, MemcapError, NetworkError
-from proofs.exact import exact_inputs
+from proofs.exact import ExactOutputs, exact_inputs
 from proofs.network import AffineLayer, Network
 from proofs.verify import Failure, check_labels, verify
 
@@ -54,6 +54,25 @@ def test_scalar_backend_equals_reference(case: tuple[Network, np.ndarray]) -> No
     out = evaluate(net, scalar.exact_rows(X), backend="scalar")
     assert out.same_as(ref)
     assert out.backend == "scalar"
+
+
+@FAST
+@given(line_networks(), st.sampled_from([0.0, -0.0, 5e-324, 2.0**-1022, 1e-300, 1e300, 0.1]))
+def test_scalar_backend_on_floats_equals_reference(case: tuple[Network, np.ndarray], odd: float) -> None:
+    """Float inputs go to the exact dot products without exact_rows; adversarial entries included."""
+    net, X = case
+    X = X.copy()
+    X[0, 0] = odd  # subnormal, huge, negative zero, a value whose products round
+    ref = evaluate(net, X, backend="python")
+    nums, dens = scalar.evaluate(net, X)
+    out = ExactOutputs(nums, dens, "scalar")
+    assert out.same_as(ref)
+    outs = [f[0] for f in ref.as_fractions()]
+    fits = [abs(v) < 2**62 for v in outs]
+    y = [int(v) if ok else 0 for v, ok in zip(outs, fits, strict=True)]  # labels, where they can be
+    result = verify(net, X, y)
+    assert result.backend == "scalar"
+    assert result.matched == sum(v.denominator == 1 and ok for v, ok in zip(outs, fits, strict=True))
 
 
 @FAST
@@ -293,3 +312,23 @@ def test_exact_rows_at_the_int64_edges(rows: list[list[float]]) -> None:
     a, b = exact_inputs(rows), scalar.exact_rows(rows)
     assert a.nums.tolist() == b.nums.tolist() and a.dens.tolist() == b.dens.tolist()
     assert b.nums.dtype == object or np.abs(b.nums).max() < 2**62
+
+
+@FAST
+@given(
+    st.sampled_from([0, 20, 34, 61]).flatmap(
+        lambda s: st.lists(
+            st.lists(st.integers(-(2**s), 2**s).map(lambda k: k / 2**s), min_size=3, max_size=3),
+            min_size=1,
+            max_size=8,
+        )
+    )
+)
+def test_exact_rows_on_a_grid_take_the_block_path(rows: list[list[float]]) -> None:
+    """Points on a dyadic grid: integer numerators from one scaling, least denominators per row."""
+    x = np.array(rows)
+    grid = scalar._grid_rows(x)
+    ref = exact_inputs(x)
+    assert grid is not None or int(ref.dens.max()) > 2**61 - 1
+    if grid is not None:
+        assert grid[0].tolist() == ref.nums.tolist() and grid[1].tolist() == ref.dens.tolist()

@@ -10,10 +10,12 @@ that is constant on a group of points costs one operation, not one per point.
 
 Semantics are those of :mod:`proofs.backends` exactly: nothing is rounded.
 
-- ``s`` is computed over one common denominator ``D``: the inputs are brought
-  over one power of two and the first layer's dot products are formed in
-  int64 limbs and base ``2**31`` digits (or Python ints when that does not
-  fit); the points are sorted exactly by the numerators ``S``.
+- ``s`` is computed over one common denominator ``D``: float64 inputs (or
+  exact inputs that are float64 values) go straight to
+  :func:`proofs.dot.exact_dots`, exact float64 matrix products combined in
+  int64 words, without converting the inputs to integers; other exact inputs
+  use int64 limbs and base ``2**31`` digits, or Python ints when that does not
+  fit. The points are sorted exactly by the numerators ``S``.
 - The later layers run in :mod:`proofs.backends.pieces`, a whole layer at a
   time: sums through the inputs' jumps, ReLU by exact cuts, int64 wherever it
   is proven exact and Python ints elsewhere.
@@ -101,8 +103,13 @@ def exact_rows(X: Any) -> ExactInputs:
     from proofs.exact import ExactInputs, exact_inputs
 
     x = np.asarray(X, dtype=np.float64)
-    if x.ndim != 2 or x.size == 0 or not np.isfinite(x).all():
+    if x.ndim != 2 or x.size == 0:
         return exact_inputs(x)  # its errors name the problem
+    grid = _grid_rows(x)
+    if grid is not None:
+        return ExactInputs(*grid)
+    if not np.isfinite(x).all():
+        return exact_inputs(x)
     m, e = np.frexp(x)
     mant = np.ldexp(m, 53).astype(np.int64)  # x = mant * 2**(e - 53), exactly
     low = np.frexp((mant & -mant).astype(np.float64))[1]  # trailing zeros of mant, plus 1
@@ -117,6 +124,45 @@ def exact_rows(X: Any) -> ExactInputs:
     if (np.abs(nums) >= 2.0**62).any():
         return exact_inputs(x)
     return ExactInputs(nums.astype(np.int64), np.left_shift(np.int64(1), k))
+
+
+def _grid_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``exact_rows`` for matrices whose entries all lie on the grid ``2**(E - 62)``, ``|x| < 2**E``.
+
+    ``u = x 2**(62 - E)`` is exact (a power-of-two scaling up, ``|u| < 2**62``);
+    when every ``u`` is an integer (``rint(u) == u``) it converts to int64
+    exactly. A row's least denominator comes from the trailing zeros of the
+    OR of its integers (the least over its entries, the sign does not change
+    them): ``nums = u >> z``, ``den = 2**(62 - E - z)``. ``None`` when some
+    entry is off the grid, not finite, or a denominator would exceed ``2**61``.
+    Works block by block, so the temporaries stay in cache.
+    """
+    big = max(float(x.max()), -float(x.min()))
+    if not math.isfinite(big):
+        return None
+    n, d = x.shape
+    if big == 0.0:
+        return np.zeros((n, d), dtype=np.int64), np.ones(n, dtype=np.int64)
+    sigma = 62 - math.frexp(big)[1]
+    if not 0 <= sigma <= 1000:
+        return None
+    scale = 2.0**sigma
+    nums = np.empty((n, d), dtype=np.int64)
+    k = np.empty(n, dtype=np.int64)
+    rows = max(1, (1 << 17) // d)
+    for a in range(0, n, rows):
+        u = x[a : a + rows] * scale
+        if not np.array_equal(np.rint(u), u):
+            return None
+        ints = u.astype(np.int64)
+        ors = np.bitwise_or.reduce(ints, axis=1)
+        z = np.frexp((ors & -ors).astype(np.float64))[1] - 1  # trailing zeros (a power of two: exact)
+        z = np.where(ors == 0, sigma, np.minimum(z, sigma))
+        np.right_shift(ints, z[:, None], out=nums[a : a + rows])
+        k[a : a + rows] = sigma - z
+    if k.max() > 61:
+        return None
+    return nums, np.left_shift(np.int64(1), k)
 
 
 _DIGIT = 31
@@ -185,25 +231,6 @@ def _fast_line(w: list[int], b: int, q: int, inputs: ExactInputs) -> tuple[np.nd
     return digits, q << kmax
 
 
-def _sorted_digits(digits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact order of the digit rows and a distinct-value id per sorted position."""
-    approx = np.zeros(len(digits))
-    top_j = digits.shape[1] - 1
-    for j in range(digits.shape[1]):  # scaled to the top digit: no overflow; the order is checked below
-        approx += np.ldexp(digits[:, j].astype(np.float64), _DIGIT * (j - top_j))
-    order = np.argsort(approx, kind="stable")
-    d = digits[order]
-    step = d[1:] - d[:-1]
-    top = np.zeros(len(step), dtype=np.int64)
-    for j in range(digits.shape[1]):  # the most significant nonzero difference decides
-        top = np.where(step[:, j] != 0, np.sign(step[:, j]), top)
-    if (top < 0).any():
-        order = np.lexsort(digits.T)
-        d = digits[order]
-        top = (d[1:] != d[:-1]).any(axis=1).astype(np.int64)
-    return order, np.cumsum(np.concatenate(([1], top > 0))) - 1
-
-
 def line_values(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarray]:
     """Exact first-unit values ``s_i = S[i] / D[i]`` (``D > 0``) for every input row.
 
@@ -230,21 +257,48 @@ def _first_layer(net: Network) -> tuple[list[int], int, int]:
     return w, int(first.bias[0]), first.denom
 
 
-def _line(net: Network, inputs: ExactInputs) -> tuple[pieces.Line, np.ndarray, np.ndarray]:
-    """The line of distinct sorted ``s`` values, the sorting order, and each sorted point's value id."""
+def _floats(inputs: Any) -> np.ndarray | None:
+    """The inputs as a float64 matrix with the same exact values, or ``None`` when that is not possible.
+
+    Rows ``nums / 2**k`` with ``|nums| < 2**53`` (and ``k <= 62``, as int64 denominators) are
+    float64 values exactly: an integer below ``2**53`` times a power of two above ``2**-1022``.
+    """
+    if isinstance(inputs, np.ndarray):
+        return inputs
+    nums, dens = inputs.nums, inputs.dens
+    if nums.dtype == object or dens.dtype == object or nums.size == 0:
+        return None
+    k = np.frexp(dens.astype(np.float64))[1] - 1
+    if not np.array_equal(np.left_shift(np.int64(1), k), dens):
+        return None
+    if int(np.abs(nums).max()) >= 1 << 53:
+        return None
+    return np.ldexp(nums.astype(np.float64), -k[:, None])
+
+
+def _line(net: Network, inputs: Any) -> tuple[pieces.Line, np.ndarray, np.ndarray]:
+    """The line of distinct sorted ``s`` values, the sorting order, and each sorted point's value id.
+
+    ``inputs`` is an :class:`~proofs.exact.ExactInputs` or a float64 matrix of
+    finite values; either way ``S = w . x + b`` is exact (:func:`proofs.dot.exact_dots`
+    for floats, base ``2**31`` digits or Python ints otherwise) and sorted exactly.
+    """
+    from proofs.dot import ExactDots, exact_dots
+
     w, b, q = _first_layer(net)
-    fast = _fast_line(w, b, q, inputs) if any(w) else None
-    if fast is not None:
-        digits, den = fast
-        order, ids = _sorted_digits(digits)
-        rows = digits[order[np.flatnonzero(np.concatenate(([True], np.diff(ids) > 0)))]]
-        if (rows[:, 2:] == 0).all() and (rows[:, 1] < (1 << (_LIMIT - 1 - _DIGIT))).all():
-            S = rows[:, 0] + (rows[:, 1] << _DIGIT)
-        else:
-            S = np.zeros(len(rows), dtype=object)
-            for j in range(rows.shape[1]):
-                S = S + (rows[:, j].astype(object) << (_DIGIT * j))
-        return pieces.Line(S, den), order, ids
+    x = _floats(inputs)
+    dots: ExactDots | None = None
+    if x is not None:
+        dots = exact_dots(x, w, b).relu().reduced()
+    elif any(w):
+        fast = _fast_line(w, b, q, inputs)
+        if fast is not None:  # digits in the words layout of ExactDots, ReLU applied
+            digits, den = fast
+            dots = ExactDots(np.ascontiguousarray(digits.T), (den // q).bit_length() - 1)
+    if dots is not None:
+        order, ids = dots.order()
+        first = order[np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))]
+        return pieces.Line(dots.ints(first), q << dots.k), order, ids
     S_all, D_all = line_values(net, inputs)
     den = math.lcm(*{int(v) for v in D_all})
     S_all = _obj(S_all) * np.array([den // int(v) for v in D_all], dtype=object)
@@ -254,8 +308,12 @@ def _line(net: Network, inputs: ExactInputs) -> tuple[pieces.Line, np.ndarray, n
     return pieces.Line(_shrink(s_sorted[new])[0], den), order, np.cumsum(new) - 1
 
 
-def evaluate(net: Network, inputs: ExactInputs) -> tuple[np.ndarray, np.ndarray]:
-    """Exact outputs ``(nums, dens)`` of ``net`` on ``inputs`` (see the module text)."""
+def evaluate(net: Network, inputs: ExactInputs | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact outputs ``(nums, dens)`` of ``net`` on ``inputs`` (see the module text).
+
+    ``inputs`` are exact inputs or a float64 matrix of finite values, whose
+    values are taken exactly.
+    """
     if not applicable(net):
         raise MemcapError(
             "the scalar backend needs a first hidden layer with exactly one unit; "
