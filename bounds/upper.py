@@ -8,7 +8,7 @@ is fixed by a handful of integers, a :class:`Layout`:
 - ``lanes`` extraction lanes, ``steps`` selection steps per layer;
 - ``groups`` groups of ``lanes * slots`` consecutive points each;
 - ``staircase``: one point per group and no equality test (the narrowest
-  layouts, width 4);
+  lane layouts, width 4);
 - ``clamped``: the float64-safe layouts built under ``max_weight_bits``: one
   point per group, every step clamped to an exact ``0`` or ``1``, the label
   and a step counter accumulated as small integers (regime ``"float64"``).
