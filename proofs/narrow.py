@@ -287,10 +287,8 @@ def _fit_along(
     if not mid:  # two values (or one): a step between the last point of the left class and the next
         K = next((p for p in range(1, N) if L[p] != L[0]), N)
         t = Fraction(2 * int(codes[K - 1]) + 5, 2)  # s < t - 1 on the left, s >= t + 1 on the right
-        # z1 = ReLU(t - s) if the larger label is on the right, ReLU(s - t) if on the left
-        side = -1 if sign > 0 and hi > lo else 1
-        if hi == lo:
-            side = -1
+        # z1 = ReLU(t - s) if the larger label is on the right (or there is one label), else ReLU(s - t)
+        side = -1 if sign > 0 else 1
         weights = [side * scale * a for a in v]
         bias = side * (scale + 2 - t)
         return ClampFit(pr, e, n_b, codes, name, "step", weights, bias, 1, max(D, 1))
