@@ -8,10 +8,15 @@ is fixed by a handful of integers, a :class:`Layout`:
 - ``lanes`` extraction lanes, ``steps`` selection steps per layer;
 - ``groups`` groups of ``lanes * slots`` consecutive points each;
 - ``staircase``: one point per group and no equality test (the narrowest
-  layouts, width 4);
+  lane layouts, width 4);
 - ``clamped``: the float64-safe layouts built under ``max_weight_bits``: one
   point per group, every step clamped to an exact ``0`` or ``1``, the label
   and a step counter accumulated as small integers (regime ``"float64"``).
+
+Widths 1, 2 and 3 are the narrow regimes of :mod:`bounds.narrow` (a
+:class:`~bounds.narrow.NarrowLayout`: ``"clamp"``, ``"chain"``, ``"pipeline"``);
+:func:`plan` returns one of them when it is the least deep layout within a
+width cap (ties go to the lane layouts), or the narrowest within a depth cap.
 
 From a layout and the code and label bit counts ``n_b``, ``n_c`` this module
 computes every size of the network the builder makes: the hidden widths, the
@@ -46,6 +51,7 @@ from typing import Any
 import sympy
 
 from bounds.errors import InfeasibleError, ParameterError
+from bounds.narrow import NarrowLayout, narrow_for_width, narrow_sizes, narrow_widths
 
 __all__ = [
     "V_BITS",
@@ -53,6 +59,9 @@ __all__ = [
     "MAX_K",
     "FLOAT64_MIN_DEPTH",
     "Layout",
+    "AnyLayout",
+    "NarrowLayout",
+    "WIDTH_ONE",
     "code_bits",
     "code_bits_for_gap",
     "label_bits",
@@ -75,6 +84,11 @@ MIN_DEPTH = 3
 FLOAT64_MIN_DEPTH = 4
 #: Largest bits per digit the planner considers (``2**(MAX_K + 1) + 4`` units per lane).
 MAX_K = 6
+#: Why width 1 is refused without data (``docs/theory/upper.md``, Lemma 13).
+WIDTH_ONE = (
+    "a width-1 network is a clamped affine function of one projection (docs/theory/upper.md, "
+    "Lemma 13), so it memorizes N > 2 points only for labels of that shape"
+)
 
 
 # -- bit counts -------------------------------------------------------------------
@@ -328,6 +342,10 @@ class Layout:
         return 1 << self.n_c
 
 
+#: What :func:`plan` returns: a lane layout or a narrow one (widths 1-3).
+AnyLayout = Layout | NarrowLayout
+
+
 def _clamped_indices(lay: Layout) -> list[int]:
     """Hidden layers (after ``s``) of a clamped layout that differ from their neighbours."""
     top = lay.selection_depth + 1
@@ -435,14 +453,16 @@ def _blocks(lay: Layout) -> list[Block]:
     return [(layers, mult) for layers, mult in out if layers]
 
 
-def layout_sizes(lay: Layout) -> dict[str, Any]:
-    """Every size of the network built for ``lay``.
+def layout_sizes(lay: AnyLayout) -> dict[str, Any]:
+    """Every size of the network built for ``lay`` (narrow layouts: :func:`bounds.narrow.narrow_sizes`).
 
     >>> lay = Layout(N=10, d=3, n_b=5, n_c=1, k=1, lanes=1, steps=2, slots=2)
     >>> s = layout_sizes(lay)
     >>> s["depth"], s["width"], s["groups"]
     (12, 9, 5)
     """
+    if isinstance(lay, NarrowLayout):
+        return narrow_sizes(lay)
     params = nonzeros = depth = 0
     prev = lay.d
     for layers, mult in _blocks(lay):
@@ -481,12 +501,14 @@ def layout_sizes(lay: Layout) -> dict[str, Any]:
     }
 
 
-def hidden_widths(lay: Layout) -> list[int]:
+def hidden_widths(lay: AnyLayout) -> list[int]:
     """Every hidden width, first layer to last.
 
     >>> hidden_widths(Layout(N=4, d=2, n_b=3, n_c=1, k=1, lanes=1, steps=1, slots=2))
     [1, 3, 4, 9, 5, 5, 5, 6, 2]
     """
+    if isinstance(lay, NarrowLayout):
+        return narrow_widths(lay)
     out: list[int] = []
     for layers, mult in _blocks(lay)[:-1]:
         out.extend(width for width, _ in layers * mult)
@@ -575,10 +597,15 @@ def _lane_candidates(top: int, extra: int) -> list[int]:
 
 
 def _fixed_width(
-    N: int, d: int, n_b: int, n_c: int, label_min: int, W: int
-) -> Layout | None:
-    """The least-depth layout of width at most ``W`` (ties: least width)."""
-    best: Layout | None = None
+    N: int, d: int, n_b: int, n_c: int, label_min: int, W: int, ties: int = 0
+) -> AnyLayout | None:
+    """The least-depth layout of width at most ``W`` (ties: least width, then a lane layout).
+
+    The chain and the pipeline (widths 2 and 3) are candidates at every ``W >= 2``:
+    at ``W = 4, 5`` the pipeline (depth ``N``) is shallower than the staircase
+    (depth ``N + kc``), so a width cap never costs depth.
+    """
+    best: AnyLayout | None = None
     for k in range(1, MAX_K + 1):
         kb, kc = _digits(n_b, n_c, k)
         steps = max(1, min(N - 1, (W - 2) // 2 if N - 1 > (W - 1) // 2 else N - 1))
@@ -599,13 +626,32 @@ def _fixed_width(
                     continue
                 if best is None or (lay.depth, lay.width) < (best.depth, best.width):
                     best = lay
+    narrow = narrow_for_width(N, d, n_b, n_c, W, label_min, ties)
+    if narrow is not None and (best is None or narrow.depth < best.depth):
+        best = narrow
     return best
 
 
+def _narrow_within(N: int, d: int, n_b: int, n_c: int, label_min: int, L: int, ties: int) -> AnyLayout | None:
+    """The narrowest chain or pipeline of depth at most ``L``, if any."""
+    for W in (2, 3):
+        lay = narrow_for_width(N, d, n_b, n_c, W, label_min, ties)
+        if lay is not None and lay.depth <= L:
+            return lay
+    return None
+
+
 def _fixed_depth(
-    N: int, d: int, n_b: int, n_c: int, label_min: int, L: int
-) -> Layout | None:
-    """The least-width layout of depth at most ``L`` (ties: least depth)."""
+    N: int, d: int, n_b: int, n_c: int, label_min: int, L: int, ties: int = 0
+) -> AnyLayout | None:
+    """The least-width layout of depth at most ``L`` (ties: least depth).
+
+    The chain (width 2, depth ``2N - 1``) and the pipeline (width 3, depth
+    ``N``) win whenever they fit.
+    """
+    narrow = _narrow_within(N, d, n_b, n_c, label_min, L, ties)
+    if narrow is not None:
+        return narrow
     best: Layout | None = None
     for k in range(1, MAX_K + 1):
         kb, kc = _digits(n_b, n_c, k)
@@ -649,7 +695,9 @@ def plan(
     params: int | None = None,
     max_weight_bits: int | None = None,
     label_min: int = 0,
-) -> Layout:
+    ties: int = 0,
+    fits_clamp: bool = False,
+) -> AnyLayout:
     """The layout the builder uses for these sizes and requests.
 
     ``width`` and ``depth`` are caps on the built network. With ``width`` only,
@@ -659,6 +707,13 @@ def plan(
     With nothing, ``width = 32``. ``max_weight_bits`` selects the float64-safe
     clamped layouts (regime ``"float64"``), planned the same way, whose
     weights, values and partial sums after the first layer fit that many bits.
+
+    Width 2 and 3 are met for any labels (the chain and the pipeline of
+    :mod:`bounds.narrow`); ``ties`` (neighbours with equal labels, known from
+    the data) only changes their nonzero count. Width 1 (the clamp) is met for
+    ``N = 2``, and otherwise only when ``fits_clamp`` says the builder found the
+    labels to be a clamped affine function of a projection (Lemma 13); it is
+    never chosen unless asked for.
 
     Raises
     ------
@@ -670,10 +725,16 @@ def plan(
     >>> lay = plan(500, 4, 20, 2, width=16)
     >>> (lay.regime, lay.k, lay.lanes, lay.width <= 16)
     ('multibit', 2, 2, True)
+    >>> plan(500, 4, 20, 2, width=3).regime, plan(500, 4, 20, 2, width=2).depth
+    ('pipeline', 999)
     >>> plan(500, 4, 20, 2, depth=2)
     Traceback (most recent call last):
     ...
     bounds.errors.InfeasibleError: depth 2 is below the least depth 3 of this construction ...
+    >>> plan(500, 4, 20, 2, width=1)
+    Traceback (most recent call last):
+    ...
+    bounds.errors.InfeasibleError: width 1: a width-1 network is a clamped affine function ...
     """
     if N < 2 or d < 1 or n_b < 1 or n_c < 1:
         raise ParameterError(f"need N >= 2, d >= 1, n_b >= 1, n_c >= 1; got {N}, {d}, {n_b}, {n_c}")
@@ -685,26 +746,22 @@ def plan(
         width = 32
     if max_weight_bits is not None:
         return _clamped_plan(N, d, n_b, n_c, label_min, width, depth, params, max_weight_bits)
+    if width == 1:
+        return _clamp_plan(N, d, n_b, n_c, label_min, depth, params, fits_clamp)
     if depth is not None and depth < MIN_DEPTH:
         raise InfeasibleError(
             f"depth {depth} is below the least depth {MIN_DEPTH} of this construction "
             f"(the unit s, a selection layer, a label digit); use depth >= "
             f"{MIN_DEPTH}, or a one- or two-hidden-layer construction from proofs.baselines"
         )
-    least_width = 3 if N == 2 and n_c <= 2 else 4  # a staircase with k = 1
-    if width is not None and width < least_width:
-        raise InfeasibleError(
-            f"width {width} is below the least width {least_width} of this construction for "
-            f"N={N} points (s, the lane sum and one step of two units); use width >= {least_width}"
-        )
     if params is not None and width is None and depth is None:
-        return _fixed_params(N, d, n_b, n_c, label_min, params)
+        return _fixed_params(N, d, n_b, n_c, label_min, params, ties)
     if width is not None:
-        lay = _fixed_width(N, d, n_b, n_c, label_min, width)
+        lay = _fixed_width(N, d, n_b, n_c, label_min, width, ties)
         if lay is None:
             raise InfeasibleError(f"no layout of width <= {width} fits; use a larger width")
         if depth is not None and lay.depth > depth:
-            alt = _fixed_depth(N, d, n_b, n_c, label_min, depth)
+            alt = _fixed_depth(N, d, n_b, n_c, label_min, depth, ties)
             hint = f"; or depth {depth} with width {alt.width}" if alt else ""
             raise InfeasibleError(
                 f"width {width} and depth {depth} are too small for N={N} points with "
@@ -715,7 +772,7 @@ def plan(
             _check_params(lay, params)
         return lay
     assert depth is not None
-    lay = _fixed_depth(N, d, n_b, n_c, label_min, depth)
+    lay = _fixed_depth(N, d, n_b, n_c, label_min, depth, ties)
     if lay is None:
         raise InfeasibleError(
             f"no layout of depth <= {depth} fits N={N} points with {n_b} code bits and "
@@ -805,7 +862,29 @@ def _clamped_plan(
     return found
 
 
-def _check_params(lay: Layout, params: int) -> None:
+def _clamp_plan(
+    N: int, d: int, n_b: int, n_c: int, label_min: int,
+    depth: int | None, params: int | None, fits_clamp: bool,
+) -> NarrowLayout:
+    """:func:`plan` at width 1: the clamp, for ``N = 2`` or labels the builder found to fit."""
+    if N > 2 and not fits_clamp:
+        raise InfeasibleError(
+            f"width 1: {WIDTH_ONE}; memorize decides this on the data (labels of two values "
+            f"separated by a hyperplane fit), without data the least width for any labels is 2; "
+            f"use width >= 2"
+        )
+    if depth is not None and depth < 2:
+        raise InfeasibleError(
+            f"depth {depth} is below the least depth 2 of a width-1 network that clamps on both "
+            f"sides; use depth >= 2, or a one-hidden-layer construction from proofs.baselines"
+        )
+    lay = NarrowLayout(N, d, n_b, n_c, "clamp", label_min)
+    if params is not None:
+        _check_params(lay, params)
+    return lay
+
+
+def _check_params(lay: AnyLayout, params: int) -> None:
     got = layout_sizes(lay)["params"]
     if got > params:
         raise InfeasibleError(
@@ -814,21 +893,28 @@ def _check_params(lay: Layout, params: int) -> None:
         )
 
 
-def _fixed_params(N: int, d: int, n_b: int, n_c: int, label_min: int, P: int) -> Layout:
-    """Least depth whose dense parameter count is at most ``P``, over a grid of widths up to ``4 sqrt(P)``."""
-    best: Layout | None = None
-    least: tuple[int, Layout] | None = None
+def _fixed_params(N: int, d: int, n_b: int, n_c: int, label_min: int, P: int, ties: int = 0) -> AnyLayout:
+    """Least depth whose dense parameter count is at most ``P``, over a grid of widths up to ``4 sqrt(P)``.
+
+    The chain and the pipeline are candidates too (about ``12 N`` parameters);
+    depth ties go to the wider layouts.
+    """
+    best: AnyLayout | None = None
+    least: tuple[int, AnyLayout] | None = None
     W = 5
     # a layout of width W has a layer of W units fed by one of at least W / 4
     top = min(1 << 16, 4 * math.isqrt(P) + 24)
+    narrow = [narrow_for_width(N, d, n_b, n_c, w, label_min, ties) for w in (3, 2)]
     while W <= top:
-        lay = _fixed_width(N, d, n_b, n_c, label_min, W)
-        if lay is not None:
-            p = layout_sizes(lay)["params"]
+        lay = _fixed_width(N, d, n_b, n_c, label_min, W, ties)
+        for cand in [lay, *narrow] if W == 5 else [lay]:
+            if cand is None:
+                continue
+            p = layout_sizes(cand)["params"]
             if least is None or p < least[0]:
-                least = (p, lay)
-            if p <= P and (best is None or lay.depth < best.depth):
-                best = lay
+                least = (p, cand)
+            if p <= P and (best is None or cand.depth < best.depth):
+                best = cand
         W = W + 1 if W < 24 else int(W * 1.25)
     if best is None:
         need = least[0] if least else "more"
@@ -852,6 +938,8 @@ def construction_sizes(
     n_c: int | None = None,
     max_weight_bits: int | None = None,
     label_min: int = 0,
+    ties: int = 0,
+    fits_clamp: bool = False,
 ) -> dict[str, Any]:
     """Sizes of the network ``memorize`` builds for ``N`` points of ``R^d`` with ``C`` classes.
 
@@ -863,16 +951,25 @@ def construction_sizes(
     an upper bound: the first extraction layer's biases then absorb the first
     group's lane number, whose top digits depend on the data.
 
+    ``ties`` (neighbours with equal labels along the projection, reported by
+    ``memorize``) lowers the nonzero count of the chain and the pipeline by
+    ``2 ties``; with the default ``0`` their count is the largest over all
+    labelings. Width 1 is sized for ``N = 2``, ``C = 1``, or with ``fits_clamp``.
+
     >>> s = construction_sizes(100, 2, 2, 0.1, depth=60)
     >>> s["depth"] <= 60, s["n_b"], s["n_c"]
     (True, 22, 1)
+    >>> s = construction_sizes(100, 2, 2, 0.1, width=2)
+    >>> s["regime"], s["depth"], s["max_bits"]
+    ('chain', 199, 23)
     """
     _check_problem(N, d, C, delta)
     nb = code_bits(N, d, delta) if n_b is None else int(n_b)
     nc = label_bits(C) if n_c is None else int(n_c)
     lay = plan(
         N, d, nb, nc, width=width, depth=depth, params=params,
-        max_weight_bits=max_weight_bits, label_min=label_min,
+        max_weight_bits=max_weight_bits, label_min=label_min, ties=ties,
+        fits_clamp=fits_clamp or C == 1,
     )
     out = layout_sizes(lay)
     out["layout"] = asdict(lay)

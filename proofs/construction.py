@@ -51,7 +51,16 @@ from typing import Any
 
 import numpy as np
 
-from bounds.upper import V_BITS, Layout, code_bits, code_bits_for_gap, label_bits, layout_sizes, plan
+from bounds.upper import (
+    V_BITS,
+    Layout,
+    NarrowLayout,
+    code_bits,
+    code_bits_for_gap,
+    label_bits,
+    layout_sizes,
+    plan,
+)
 from proofs.dot import ExactDots, exact_dots
 from proofs.errors import DataError, ParameterError
 from proofs.exact import exact_inputs
@@ -71,6 +80,8 @@ __all__ = [
     "Projection",
     "STRUCTURE",
     "projection",
+    "project_along",
+    "dyadic_direction",
     "integer_codes",
     "pack_lanes",
     "selection",
@@ -132,16 +143,29 @@ class Construction:
 
 
 # -- lemma 1: projection -------------------------------------------------------------
+def dyadic_direction(g: np.ndarray) -> np.ndarray | None:
+    """Numerators ``v_num`` of ``v = v_num / 2**V_BITS`` near ``g / ||g||``: no zero entry, ``||v|| < 1``.
+
+    ``None`` when ``g`` is zero or not finite (or rounding left the norm at 1).
+
+    >>> dyadic_direction(np.array([3.0, 0.0, -4.0])).tolist()
+    [644244480, 1, -858992640]
+    """
+    norm = float(np.linalg.norm(g))
+    if norm == 0.0 or not math.isfinite(norm):
+        return None
+    v = np.rint(g / norm * (1.0 - 2.0**-20) * 2.0**V_BITS).astype(np.int64)
+    v[v == 0] = np.where(g[v == 0] >= 0, 1, -1)
+    if sum(int(a) * int(a) for a in v) >= 1 << (2 * V_BITS):
+        return None
+    return v
+
+
 def _direction(rng: np.random.Generator, d: int) -> np.ndarray:
     """A dyadic direction of norm below 1 with no zero entry."""
     while True:
-        g = rng.standard_normal(d)
-        norm = float(np.linalg.norm(g))
-        if norm == 0.0:
-            continue
-        v = np.rint(g / norm * (1.0 - 2.0**-20) * 2.0**V_BITS).astype(np.int64)
-        v[v == 0] = np.where(g[v == 0] >= 0, 1, -1)
-        if sum(int(a) * int(a) for a in v) < 1 << (2 * V_BITS):
+        v = dyadic_direction(rng.standard_normal(d))
+        if v is not None:
             return v
 
 
@@ -226,6 +250,23 @@ def projection(
         f"no direction in {max_draws} draws separated the projections enough (closest pair "
         f"{last}); check delta, or pass another seed"
     )
+
+
+def project_along(X: np.ndarray, v_num: np.ndarray) -> Projection | None:
+    """Lemma 1 along a given dyadic direction: the exact order and gap, or ``None`` on a tie.
+
+    >>> X = np.array([[0.5, 0.0], [-0.5, 0.25], [0.0, 0.0]])
+    >>> project_along(X, dyadic_direction(np.array([1.0, 0.0]))).order.tolist()
+    [1, 2, 0]
+    """
+    dots = exact_dots(X, v_num.tolist())
+    order, ids = dots.order()
+    if (ids[1:] == ids[:-1]).any():
+        return None
+    G, at = dots.least_gap(order)
+    p, err = _approximate(dots)
+    pair = (int(order[at]), int(order[at + 1]))
+    return Projection(v_num, order, p, err, Fraction(G, 1 << (dots.k + V_BITS)), pair, 1, dots)
 
 
 # -- lemma 2: integer codes ----------------------------------------------------------
@@ -686,25 +727,40 @@ def memorize(
     C = int(len(np.unique(labels)))
     n_c = label_bits(int(shifted.max()) + 1)
 
-    pr = projection(Xa, seed=seed, delta=delta)
+    fit = None
+    if width == 1 and max_weight_bits is None:  # Lemma 13: the direction depends on the labels
+        from proofs.narrow import clamp_fit
+
+        fit = clamp_fit(Xa, labels, seed=seed, delta=delta)
+        pr = fit.projection
+    else:
+        pr = projection(Xa, seed=seed, delta=delta)
     if progress:
         progress("project", 1, 1)
     times["project"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    e, n_b, codes = integer_codes(Xa, pr)
+    e, n_b, codes = (fit.e, fit.n_b, fit.codes) if fit is not None else integer_codes(Xa, pr)
+    ties = int(np.count_nonzero(np.diff(shifted[pr.order]) == 0))
     lay = plan(
         N, d, n_b, n_c, width=width, depth=depth, params=params,
-        max_weight_bits=max_weight_bits, label_min=label_min,
+        max_weight_bits=max_weight_bits, label_min=label_min, ties=ties, fits_clamp=fit is not None,
     )
     times["codes"] = time.perf_counter() - clock
     if progress:
         progress("codes", 1, 1)
-    net_layers = _assemble(pr, e, codes, shifted, lay, label_min, times, progress)
+    if isinstance(lay, NarrowLayout):
+        net_layers, layout, structure = _assemble_narrow(pr, e, codes, shifted, lay, fit, times, progress)
+    else:
+        net_layers = _assemble(pr, e, codes, shifted, lay, label_min, times, progress)
+        layout = {
+            "k": lay.k, "lanes": lay.lanes, "steps": lay.steps, "slots": lay.slots, "groups": lay.groups,
+        }
+        structure = STRUCTURE
     report: dict[str, Any] = {
         "construction": "memcap lanes",
         "regime": lay.regime,
-        "structure": STRUCTURE,
+        "structure": structure,
         "requested": {"width": width, "depth": depth, "params": params, "max_weight_bits": max_weight_bits},
         "N": N,
         "d": d,
@@ -721,10 +777,8 @@ def memorize(
         "scale_exponent": e,
         "seed": seed,
         "redraws": pr.draws - 1,
-        "layout": {
-            "k": lay.k, "lanes": lay.lanes, "steps": lay.steps, "slots": lay.slots,
-            "groups": lay.groups,
-        },
+        "ties": ties,
+        "layout": layout,
         "planned": layout_sizes(lay),
         "times": times,
     }
@@ -799,6 +853,35 @@ def _assemble(
         ext = extraction_lanes(s_form, lanes, n_in, lay, label_min, progress)
     times["extract"] = time.perf_counter() - clock
     return [first, *sel, *ext]
+
+
+def _assemble_narrow(
+    pr: Projection,
+    e: int,
+    codes: np.ndarray,
+    shifted: np.ndarray,
+    lay: NarrowLayout,
+    fit: Any,
+    times: dict[str, float],
+    progress: Progress | None,
+) -> tuple[list[AffineLayer], dict[str, Any], str]:
+    """Lemmas 11-13: the layers of a narrow network, its layout for the report, its structure."""
+    from proofs.narrow import CLAMP_STRUCTURE, clamped_affine, ramp_chain, ramp_pipeline
+
+    clock = time.perf_counter()
+    layout: dict[str, Any] = {"kind": lay.kind, "ties": lay.ties}
+    if lay.kind == "clamp":
+        assert fit is not None, "a clamp needs the direction the labels fit"
+        layers = clamped_affine(fit, lay)
+        layout.update(direction=fit.direction, shape=fit.shape)
+        structure = CLAMP_STRUCTURE
+    else:
+        build = ramp_chain if lay.kind == "chain" else ramp_pipeline
+        layers = [_first_layer(pr.v_num, e), *build(codes, shifted[pr.order], lay, progress)]
+        layout.update(knots=lay.knots, offset=lay.offset)
+        structure = STRUCTURE
+    times["build"] = time.perf_counter() - clock
+    return layers, layout, structure
 
 
 def build_with_layout(

@@ -277,7 +277,8 @@ def run_case(
         "regime": rep["regime"],
     }
     pred = construction_sizes(
-        N, d, C, delta, width=width, depth=depth, n_b=rep["n_b"], n_c=rep["n_c"], label_min=rep["label_min"]
+        N, d, C, delta, width=width, depth=depth, n_b=rep["n_b"], n_c=rep["n_c"], label_min=rep["label_min"],
+        ties=rep.get("ties", 0), fits_clamp=rep["regime"] == "clamp",
     )
     case.predicted = {k: pred[k] for k in COMPARED} | {"regime": pred["regime"]}
     for key in COMPARED:
@@ -351,7 +352,8 @@ def _method_sizes(name: str, case: Case, net: Network, rep: dict[str, Any]) -> t
     limits = {"width": case.width, "depth": case.depth}
     measured = {k: getattr(net, k) for k in ("widths", "width", "depth", "params", "nonzeros")}
     if "n_b" in rep:  # the main construction (ours, constant_width): its realized code and label bits
-        realized = {"n_b": rep["n_b"], "n_c": rep["n_c"], "label_min": rep["label_min"]}
+        realized = {"n_b": rep["n_b"], "n_c": rep["n_c"], "label_min": rep["label_min"],
+                    "ties": rep.get("ties", 0), "fits_clamp": rep.get("regime") == "clamp"}
         pred = SIZE_FORMULAS[name](case.N, case.d, rep.get("C", case.C), case.delta, **limits, **realized)
         measured["max_bits"] = _bits_after_first(net)  # what construction_sizes counts
         return measured, pred, bool(pred.get("max_bits_exact"))

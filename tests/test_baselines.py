@@ -223,8 +223,12 @@ def test_auto_builds_the_method_with_fewest_params():
             assert getattr(built.network, key) <= cap
     with pytest.raises(ParameterError, match="unknown or unavailable method 'best'"):
         build_with_method("best", ds.X, ds.y)
-    with pytest.raises(InfeasibleError, match="no method meets width <= 2"):
-        build_with_method("auto", ds.X, ds.y, width=2)
+    with pytest.raises(InfeasibleError, match="no method meets width <= 2, depth <= 70"):
+        build_with_method("auto", ds.X, ds.y, width=2, depth=70)  # the chain needs depth 2N - 1 = 79
+    built, name, reason = build_with_method("auto", ds.X, ds.y, width=2)
+    assert (name, built.network.width) == ("ours", 2) and reason.startswith("ours: fewest parameters")
+    with pytest.raises(InfeasibleError, match="width 1: no width-1 network"):
+        build_with_method("auto", ds.X, ds.y, width=1)  # only ours builds width 1; the labels decide
 
 
 def test_memorize_cli_method(tmp_path, capsys, monkeypatch):

@@ -92,8 +92,9 @@ def test_smallest_method_picks_fewest_params_and_says_why():
     assert pick["method"] == min(feasible, key=lambda k: feasible[k]["params"])
     assert all(v["depth"] <= 2 for v in feasible.values())
     assert "depth <= 2" in pick["reason"] and str(feasible[pick["method"]]["params"]) in pick["reason"]
-    with pytest.raises(InfeasibleError, match="no method meets width <= 2"):
-        smallest_method(50, 2, 2, 0.1, width=2)
+    with pytest.raises(InfeasibleError, match="no method meets width <= 2, depth <= 98"):
+        smallest_method(50, 2, 2, 0.1, width=2, depth=98)  # the chain needs 2N - 1 = 99
+    assert smallest_method(50, 2, 2, 0.1, width=2)["candidates"]["ours"]["regime"] == "chain"
 
 
 def test_constant_width_is_ours_at_width_twelve():

@@ -156,4 +156,6 @@ def test_ours_holds_exactly_from_the_built_depth() -> None:
     vals = {"N": 300, "d": 3, "C": 4, "delta": 0.01, "W": 16}
     assert bool(OURS.holds(**vals, L=sizes["depth"]))
     assert not bool(OURS.holds(**vals, L=sizes["depth"] - 1))
-    assert not bool(OURS.holds(**{**vals, "W": 2}, L=10**6))  # below the construction's least width
+    assert not bool(OURS.holds(**{**vals, "W": 1}, L=10**6))  # width 1 fits only some labels
+    assert bool(OURS.holds(**{**vals, "W": 2}, L=2 * 300 - 1))  # the chain
+    assert not bool(OURS.holds(**{**vals, "W": 2}, L=2 * 300 - 2))

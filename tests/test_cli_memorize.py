@@ -119,7 +119,7 @@ def test_memorize_bad_input_writes_nothing(
         (["memorize", "d.npz", "--width", "2", "-o", "n.txt"], 2, ".npz or .json"),
         (["memorize", "d.npz", "--width", "2", "-o", "n.json", "--cert", "n.json"], 2, "same file"),
         (["memorize", "d.npz", "--width", "2"], 2, "Missing option '--out'"),
-        (["memorize", "d.npz", "--width", "1", "-o", "n.npz", "--cert", "c.json"], 3, "least width"),
+        (["memorize", "d.npz", "--width", "1", "-o", "n.npz", "--cert", "c.json"], 3, "use width >= 2"),
     ]
     for argv, status, words in cases:
         code, _, err = _run(capsys, *argv)

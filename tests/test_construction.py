@@ -51,22 +51,21 @@ def test_widths_with_builder_chosen_depth(width):
     _check(c, ds.X, ds.y)
 
 
-@pytest.mark.parametrize("width", [1, 2, 3])
-def test_too_narrow_is_refused_with_least_width(width):
-    ds = make_dataset(10, 2, 2, 0.05)
-    with pytest.raises(InfeasibleError, match="least width 4"):
-        memorize(ds.X, ds.y, width=width)
+def test_width_one_is_refused_for_labels_of_the_wrong_shape():
+    X = np.array([[0.5, 0.5], [-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5]])  # XOR: no hyperplane splits it
+    with pytest.raises(InfeasibleError, match="width 1: no width-1 network.*use width >= 2"):
+        memorize(X, [0, 0, 1, 1], width=1)
 
 
-def test_two_points_at_width_three():
+def test_two_points_at_widths_two_and_three():
     X = np.array([[0.25, 0.0], [-0.25, 0.5]])
-    c = memorize(X, [1, -2], width=3)
+    c = memorize(X, [1, 0], width=3)  # the staircase ties the chain at depth 3 and is kept
     assert c.network.width == 3 and c.report["regime"] == "staircase"
-    _check(c, X, [1, -2])
-    with pytest.raises(InfeasibleError, match="least width 3"):
-        memorize(X, [1, -2], width=2)
-    with pytest.raises(InfeasibleError, match="least width 4"):
-        memorize(X, [4, -2], width=3)
+    _check(c, X, [1, 0])
+    for width, labels in ((2, [1, -2]), (3, [4, -2])):  # the chain (depth 3) beats a deeper staircase
+        c = memorize(X, labels, width=width)
+        assert (c.network.width, c.network.depth, c.report["regime"]) == (2, 3, "chain")
+        _check(c, X, labels)
 
 
 @pytest.mark.parametrize("depth", [1, 2])

@@ -60,7 +60,7 @@ def _max_value_bits(net: Network, X) -> int:
     d=st.integers(1, 5),
     classes=st.integers(2, 20),
     request=st.sampled_from(["width", "depth", "both", "params", "bits"]),
-    size=st.integers(4, 70),
+    size=st.integers(1, 70),
     seed=st.integers(0, 1000),
 )
 def test_formula_equals_built(n, d, classes, request, size, seed):
@@ -83,7 +83,8 @@ def test_formula_equals_built(n, d, classes, request, size, seed):
         return
     net, r = c.network, c.report
     sizes = construction_sizes(
-        len(X), d, r["C"], 0.5, n_b=r["n_b"], n_c=r["n_c"], label_min=r["label_min"], **kw
+        len(X), d, r["C"], 0.5, n_b=r["n_b"], n_c=r["n_c"], label_min=r["label_min"], ties=r["ties"],
+        fits_clamp=r["regime"] == "clamp", **kw
     )
     assert net.widths == sizes["widths"]
     assert (net.width, net.depth, net.params, net.nonzeros) == (
@@ -192,8 +193,8 @@ def test_depth_cap_is_respected_or_refused(n, n_b, n_c, L):
 
 
 def test_refusals_name_the_nearest_sizes():
-    with pytest.raises(InfeasibleError, match="least width 4"):
-        plan(100, 2, 10, 1, width=3)
+    with pytest.raises(InfeasibleError, match="width 1: a width-1 network .* use width >= 2"):
+        plan(100, 2, 10, 1, width=1)
     with pytest.raises(InfeasibleError, match="least depth 3"):
         plan(100, 2, 10, 1, depth=2)
     with pytest.raises(InfeasibleError, match=r"least depth at width 8 is \d+; or depth 20 with width \d+"):

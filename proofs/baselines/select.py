@@ -33,11 +33,21 @@ def choose_method(
 ) -> tuple[str, str]:
     """The method ``auto`` builds for these data and limits, and the reason.
 
+    At width 1 only ``ours`` applies, and whether it can depends on the labels
+    (``docs/theory/upper.md``, Lemma 13): ``ours`` is chosen and decides on the data.
+
     >>> choose_method([[0.5], [-0.5], [0.0]], [1, 2, 1], depth=1)[0]
     'one_layer'
+    >>> choose_method([[0.5], [-0.5], [0.0]], [1, 2, 1], width=1)[0]
+    'ours'
     """
     x, labels = check_points_labels(X, y)
     n, d = x.shape
+    if width == 1 and "ours" in available_methods():
+        return "ours", (
+            "ours: the only method that builds width 1, for labels that are a clamped affine "
+            "function of a projection (decided on the data)"
+        )
     C = max(labels) - min(labels) + 1
     delta2 = data_delta_squared(X)
     delta = 2.0 if delta2 is None else min(2.0, math.sqrt(delta2))
