@@ -351,11 +351,11 @@ def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.nd
     dtype: type = object if mode == 2 else np.int64
     check = mode == 1
     n = len(bias)
-    parts_o: list[np.ndarray] = []
-    parts_pos: list[np.ndarray] = []
-    parts_a: list[np.ndarray] = []
+    stride = line.K + 1  # key = output * stride + position
+    parts_key: list[np.ndarray] = []
+    parts_a: list[np.ndarray | int] = []  # an int: that many zeros (inputs without slopes)
     parts_b: list[np.ndarray] = []
-    shadow_a: list[np.ndarray] = []
+    shadow_a: list[np.ndarray | int] = []
     shadow_b: list[np.ndarray] = []
     w = _cast(w, dtype)
     wf = w.astype(np.float64) if check else None
@@ -368,8 +368,7 @@ def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.nd
         first, cnt = grp.ptr[lid], grp.ptr[lid + 1] - grp.ptr[lid]
         idx = _ragged(first, cnt)
         wr = np.repeat(w[sub], cnt)
-        parts_o.append(np.repeat(o_of[sub], cnt))
-        parts_pos.append(grp.starts[idx])
+        parts_key.append(np.repeat(o_of[sub] * stride, cnt) + grp.starts[idx])
         jb = _cast(grp.jB[idx], dtype)
         with np.errstate(over="ignore"):
             parts_b.append(jb * wr)
@@ -377,9 +376,8 @@ def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.nd
             wfr = np.repeat(wf[sub], cnt)  # type: ignore[index]
             shadow_b.append(jb.astype(np.float64) * wfr)
         if grp.jA is None:
-            parts_a.append(np.zeros(len(idx), dtype=dtype))
-            if check:
-                shadow_a.append(np.zeros(len(idx)))
+            parts_a.append(len(idx))
+            shadow_a.append(len(idx))
         else:
             ga = _cast(grp.jA[idx], dtype)
             with np.errstate(over="ignore"):
@@ -387,30 +385,27 @@ def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.nd
             if check:
                 shadow_a.append(ga.astype(np.float64) * wfr)
             any_a = True
-    parts_o.append(np.arange(n))  # every output starts a piece at 0, with its bias
-    parts_pos.append(np.zeros(n, dtype=np.int64))
-    parts_a.append(np.zeros(n, dtype=dtype))
+    parts_key.append(np.arange(n) * stride)  # every output starts a piece at 0, with its bias
+    parts_a.append(n)
+    shadow_a.append(n)
     parts_b.append(np.array(bias, dtype=dtype))
     if check:
-        shadow_a.append(np.zeros(n))
         shadow_b.append(np.array(bias, dtype=np.float64))
-    o, pos = np.concatenate(parts_o), np.concatenate(parts_pos)
-    key = o * (line.K + 1) + pos
-    order, key = _sort(key, n * (line.K + 1))
+    order, key = _sort(np.concatenate(parts_key), n * stride)
     at = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
     ja: np.ndarray | None = None
     with np.errstate(over="ignore"):
         jb = np.add.reduceat(np.concatenate(parts_b)[order], at)
         if any_a:
-            ja = np.add.reduceat(np.concatenate(parts_a)[order], at)
+            ja = np.add.reduceat(_zeros_filled(parts_a, dtype)[order], at)
     key = key[at]
-    o, pos = key // (line.K + 1), key % (line.K + 1)
+    o, pos = key // stride, key % stride
     failed = np.zeros(n, dtype=bool)
     if check:
         sizes = np.diff(np.append(at, len(order)))
         bad = ~_fits(np.concatenate(shadow_b)[order], at, sizes)
         if any_a:
-            bad |= ~_fits(np.concatenate(shadow_a)[order], at, sizes)
+            bad |= ~_fits(_zeros_filled(shadow_a, np.float64)[order], at, sizes)
         failed[o[bad]] = True
     head = np.concatenate(([True], o[1:] != o[:-1]))
     keep = head | np.asarray(jb != 0, dtype=bool)
@@ -542,6 +537,11 @@ def _sums_fit(jumps: np.ndarray, heads: np.ndarray) -> np.ndarray:
     mass = np.add.reduceat(np.abs(jumps.astype(np.float64)), heads)
     sizes = np.diff(np.append(heads, len(jumps)))
     return np.asarray(mass * (1 + (sizes + 2) * 2.0**-52) < 2.0**60, dtype=bool)
+
+
+def _zeros_filled(parts: list[np.ndarray | int], dtype: type) -> np.ndarray:
+    """The parts concatenated, an int part standing for that many zeros."""
+    return np.concatenate([np.zeros(p, dtype=dtype) if isinstance(p, int) else p for p in parts])
 
 
 def _sort(key: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
