@@ -291,6 +291,8 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
         in_int[at] = grp.B.dtype != object and (grp.A is None or grp.A.dtype != object)
     bias = [int(v) * state.den for v in layer.bias]
     mode = np.where(_bound_bits(rows, wbits, inbits[cols], nums, bias, n_out) < _LIMIT, 0, 1)
+    tbits = np.array([abs(v).bit_length() for v in bias], dtype=np.int64)  # bits of the largest term
+    np.maximum.at(tbits, rows, wbits + inbits[cols])
     wide = np.zeros(n_out, dtype=bool)  # an operand or the bias is no int64
     np.logical_or.at(wide, rows, ~in_int[cols] | (wbits >= 62))
     wide |= np.array([abs(v).bit_length() >= 60 for v in bias], dtype=bool)
@@ -306,7 +308,7 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
         sel = np.flatnonzero(local[rows] >= 0)
         args = (line, state, rows[sel], cols[sel], nums[sel], local[rows[sel]],
                 [bias[i] for i in members.tolist()])
-        built, failed = _emit(*args, m) if m < 2 else (_combine_units(*args), None)
+        built, failed = _emit(*args, tbits[members], m) if m < 2 else (_combine_units(*args), None)
         if failed is not None:
             mode[members[failed]] = 2
             members = members[~failed]
@@ -341,12 +343,14 @@ def _cast(arr: np.ndarray, dtype: type) -> np.ndarray:
 
 
 def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.ndarray,
-          o_of: np.ndarray, bias: list[int], mode: int) -> tuple[_Group | None, np.ndarray | None]:
+          o_of: np.ndarray, bias: list[int], tbits: np.ndarray, mode: int
+          ) -> tuple[_Group | None, np.ndarray | None]:
     """Outputs ``0..len(bias)-1`` from their nonzero weights: jumps, sorted, summed, accumulated.
 
-    ``o_of[k]`` is the output of nonzero ``k``. Mode 0: int64, proven safe;
-    mode 1: wrapping int64 checked by a float64 shadow, returning which outputs
-    failed the check (left out of the group); mode 2: Python ints.
+    ``o_of[k]`` is the output of nonzero ``k``; every term of output ``o`` is
+    below ``2**tbits[o]``. Mode 0: int64, proven safe; mode 1: wrapping int64
+    checked by a float64 shadow, returning which outputs failed the check
+    (left out of the group).
     """
     dtype: type = object if mode == 2 else np.int64
     check = mode == 1
@@ -403,9 +407,10 @@ def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.nd
     failed = np.zeros(n, dtype=bool)
     if check:
         sizes = np.diff(np.append(at, len(order)))
-        bad = ~_fits(np.concatenate(shadow_b)[order], at, sizes)
+        bound = np.exp2(np.minimum(tbits, 1000).astype(np.float64))[o]
+        bad = ~_fits(np.concatenate(shadow_b)[order], at, sizes, bound)
         if any_a:
-            bad |= ~_fits(_zeros_filled(shadow_a, np.float64)[order], at, sizes)
+            bad |= ~_fits(_zeros_filled(shadow_a, np.float64)[order], at, sizes, bound)
         failed[o[bad]] = True
     head = np.concatenate(([True], o[1:] != o[:-1]))
     keep = head | np.asarray(jb != 0, dtype=bool)
@@ -520,15 +525,23 @@ def _combine_units(line: Line, state: State, rows: np.ndarray, cols: np.ndarray,
                   np.concatenate(all_A), np.concatenate(all_B))
 
 
-def _fits(terms: np.ndarray, at: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+def _fits(terms: np.ndarray, at: np.ndarray, sizes: np.ndarray, bound: np.ndarray) -> np.ndarray:
     """Whether each float64 sum of ``terms`` over ``at`` groups proves its exact sum below ``2**60``.
 
-    Each term is a product of two rounded int64 values (relative error at most
-    ``3u``), each sum adds at most ``(size - 1) u`` relative to the absolute
-    sum (``u = 2**-53``); ``(size + 8) 2**-52`` of the absolute sum covers both.
+    Every exact term of a group is below ``bound`` in magnitude, so ``size *
+    bound`` bounds its sum of absolute terms; groups of more than 16 terms
+    measure that sum instead. Each term is a product of two rounded int64
+    values (relative error at most ``3u``), each sum adds at most
+    ``(size - 1) u`` relative to the absolute sum (``u = 2**-53``);
+    ``(size + 8) 2**-52`` of it covers both.
     """
     total = np.add.reduceat(terms, at)
-    mass = np.add.reduceat(np.abs(terms), at)
+    mass = sizes * bound
+    many = np.flatnonzero(sizes > 16)
+    if len(many):
+        idx = _ragged(at[many], sizes[many])
+        heads = np.cumsum(sizes[many]) - sizes[many]
+        mass[many] = np.add.reduceat(np.abs(terms[idx]), heads) * (1 + 2.0**-40)
     return np.asarray(np.abs(total) + (sizes + 8) * 2.0**-52 * mass < 2.0**60, dtype=bool)
 
 
