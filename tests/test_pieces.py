@@ -155,3 +155,11 @@ def test_running_sums_beyond_int64_use_python_ints() -> None:
     num, _ = pieces.values(line, state, 0)
     s = np.arange(0, 400, 4) + 2**38
     assert [int(v) for v in num] == [2**58 * sum(1 for t in ts if v >= t + 1) for v in s]
+
+
+def test_twins_are_rows_with_the_same_weights() -> None:
+    """Outputs with identical columns and weights share one representative; others stay alone."""
+    layer = AffineLayer.from_dense([[1, 0, 2], [1, 0, 3], [1, 0, 2], [0, 0, 0], [0, 2, 1], [1, 0, 2]],
+                                   [0, 1, 2, 3, 4, 5])
+    rep = pieces._twins(np.asarray(layer.rows), np.asarray(layer.cols), np.asarray(layer.nums), layer.n_out)
+    assert rep.tolist() == [0, 1, 0, 3, 4, 0]

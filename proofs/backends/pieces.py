@@ -299,23 +299,106 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
     mode[(mode == 1) & wide] = 2
     gid, lid = np.zeros(n_out, dtype=np.int64), np.zeros(n_out, dtype=np.int64)
     groups: list[_Group] = []
-    for m in (0, 1, 2):
-        members = np.flatnonzero(mode == m)
-        if not len(members):
-            continue
-        local = np.full(n_out, -1, dtype=np.int64)
-        local[members] = np.arange(len(members))
-        sel = np.flatnonzero(local[rows] >= 0)
-        args = (line, state, rows[sel], cols[sel], nums[sel], local[rows[sel]],
-                [bias[i] for i in members.tolist()])
-        built, failed = _emit(*args, tbits[members], m) if m < 2 else (_combine_units(*args), None)
-        if failed is not None:
-            mode[members[failed]] = 2
-            members = members[~failed]
+
+    def emit(outputs: np.ndarray) -> None:
+        for m in (0, 1, 2):
+            members = outputs[mode[outputs] == m]
+            if not len(members):
+                continue
+            local = np.full(n_out, -1, dtype=np.int64)
+            local[members] = np.arange(len(members))
+            sel = np.flatnonzero(local[rows] >= 0)
+            args = (line, state, rows[sel], cols[sel], nums[sel], local[rows[sel]],
+                    [bias[i] for i in members.tolist()])
+            built, failed = _emit(*args, tbits[members], m) if m < 2 else (_combine_units(*args), None)
+            if failed is not None:
+                mode[members[failed]] = 2  # formed with Python ints in the next round of the loop
+                members = members[~failed]
+            if built is not None:
+                groups.append(built)
+                gid[members], lid[members] = len(groups) - 1, np.arange(len(members))
+
+    rep = _twins(rows, cols, nums, n_out)
+    twin = np.flatnonzero(rep != np.arange(n_out))
+    emit(np.flatnonzero(rep == np.arange(n_out)))
+    if len(twin):  # the same weights as an output already formed: its pieces, shifted by the bias
+        shift = [bias[o] - bias[r] for o, r in zip(twin.tolist(), rep[twin].tolist(), strict=True)]
+        built, held = _shifted(groups, gid[rep[twin]], lid[rep[twin]], shift)
         if built is not None:
             groups.append(built)
-            gid[members], lid[members] = len(groups) - 1, np.arange(len(members))
+            gid[twin[held]], lid[twin[held]] = len(groups) - 1, np.arange(len(held))
+        rest = np.ones(len(twin), dtype=bool)
+        rest[held] = False
+        emit(twin[rest])
     return State(groups, gid, lid, state.den * int(layer.denom))
+
+
+def _twins(rows: np.ndarray, cols: np.ndarray, nums: np.ndarray, n_out: int) -> np.ndarray:
+    """For each output, the first output with exactly the same nonzero weights (itself if none).
+
+    Outputs are grouped by a hash of their columns and weights, and every
+    match is then compared entry by entry, so a collision never pairs two
+    different rows. Outputs with no weights, or Python-int weights, stay alone.
+    """
+    rep = np.arange(n_out)
+    count = np.bincount(rows, minlength=n_out)
+    if nums.dtype == object or not len(rows):
+        return rep
+    start = np.cumsum(count) - count
+    place = np.arange(len(rows)) - start[rows]
+    with np.errstate(over="ignore"):
+        h = cols * np.int64(-7046029254386353131) + nums * np.int64(-4658895280553007687) \
+            + place * np.int64(1609587929392839161)
+        sig = np.zeros(n_out, dtype=np.int64)
+        np.add.at(sig, rows, h)
+    order = np.lexsort((np.arange(n_out), sig, count))
+    same = np.flatnonzero((sig[order][1:] == sig[order][:-1]) & (count[order][1:] == count[order][:-1]))
+    if not len(same):
+        return rep
+    first = np.arange(n_out)
+    new = np.ones(n_out, dtype=bool)
+    new[same + 1] = False
+    head = np.maximum.accumulate(np.where(new, np.arange(n_out), 0))
+    first[order] = order[head]
+    cand = np.flatnonzero((first != np.arange(n_out)) & (count > 0))
+    if not len(cand):
+        return rep
+    a = _ragged(start[cand], count[cand])
+    b = _ragged(start[first[cand]], count[cand])
+    equal = (cols[a] == cols[b]) & (nums[a] == nums[b])
+    ok = np.logical_and.reduceat(equal, np.cumsum(count[cand]) - count[cand])
+    rep[cand[ok]] = first[cand[ok]]
+    return rep
+
+
+def _shifted(groups: list[_Group], gids: np.ndarray, lids: np.ndarray, shift: list[int]
+             ) -> tuple[_Group | None, np.ndarray]:
+    """Copies of int64 units with ``B`` shifted by ``shift`` where the result provably fits int64.
+
+    Returns the group of copies and the indices (into ``shift``) of the units
+    it holds, in its order; the others are left to be formed in full.
+    """
+    parts_s, parts_a, parts_b, parts_n, held = [], [], [], [], []
+    for g, grp in enumerate(groups):
+        at = np.flatnonzero(gids == g)
+        if not len(at) or grp.wide:
+            continue
+        delta = np.array([shift[i] for i in at.tolist()], dtype=np.float64)
+        at = at[2.0 ** grp.bbits[lids[at]] + np.abs(delta) < 2.0 ** (_LIMIT - 1)]
+        if not len(at):
+            continue
+        first, cnt = grp.ptr[lids[at]], grp.ptr[lids[at] + 1] - grp.ptr[lids[at]]
+        idx = _ragged(first, cnt)
+        parts_s.append(grp.starts[idx])
+        parts_b.append(grp.B[idx] + np.repeat(np.array([shift[i] for i in at.tolist()], dtype=np.int64), cnt))
+        parts_a.append(grp.A[idx] if grp.A is not None else np.zeros(len(idx), dtype=np.int64))
+        parts_n.append(cnt)
+        held.append(at)
+    if not held:
+        return None, np.zeros(0, dtype=np.int64)
+    ptr = np.concatenate(([0], np.cumsum(np.concatenate(parts_n))))
+    A = np.concatenate(parts_a)
+    return _Group(ptr, np.concatenate(parts_s), A, np.concatenate(parts_b)), np.concatenate(held)
 
 
 def _bound_bits(rows: np.ndarray, wbits: np.ndarray, inbits: np.ndarray, nums: np.ndarray,
