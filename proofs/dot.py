@@ -183,6 +183,26 @@ class ExactDots:
         out: np.ndarray = hi * (1 << _B) + w[0].astype(object)
         return out
 
+    def split(self, shift: int, rows: Any = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """``floor(T_i / 2**shift)`` and ``T_i mod 2**shift`` as int64, or ``None`` if either may not fit.
+
+        >>> d = ExactDots(np.array([[5, 2**31 - 1], [3, 0]]), 0)  # T = 3 * 2**31 + 5 and 2**31 - 1
+        >>> [a.tolist() for a in d.split(31)]
+        [[3, 0], [5, 2147483647]]
+        """
+        if not 0 <= shift <= 62 or self.bits - shift > 62:
+            return None
+        high = self.prefix(shift)
+        w = self.words if rows is None else self.words[:, rows]
+        if rows is not None:
+            high = high[rows]
+        low = w[0].copy()  # T mod 2**shift from the words below the shift (all in [0, 2**31))
+        if shift > _B and len(w) > 1:
+            low |= (w[1] & ((1 << min(shift - _B, _B)) - 1)) << _B
+        if shift > 2 * _B and len(w) > 2:
+            low |= (w[2] & ((1 << (shift - 2 * _B)) - 1)) << (2 * _B)
+        return high, low & ((1 << shift) - 1)
+
     def fractions(self, rows: Any = None) -> list[Fraction]:
         """The exact values as :class:`~fractions.Fraction` (for tests and small sets)."""
         den = 1 << self.k

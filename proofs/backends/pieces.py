@@ -103,7 +103,8 @@ class Line:
     """
 
     def __init__(self, S: np.ndarray, D: int) -> None:
-        self.S, self.D, self.K = S, int(D), len(S)
+        self._S: np.ndarray | None = S
+        self.D, self.K = int(D), len(S)
         if S.dtype != object and self.D < 2**_LIMIT:
             sI = S // self.D
             R = S - sI * self.D
@@ -112,6 +113,25 @@ class Line:
             sI, R = _small(So // self.D), _small(So % self.D)
         self.sI, self.R = sI, R
         self.dbits = self.D.bit_length()
+
+    @classmethod
+    def from_parts(cls, sI: np.ndarray, R: np.ndarray, D: int) -> Line:
+        """The line ``s_k = sI[k] + R[k] / D`` given its integer parts and remainders ``0 <= R < D``.
+
+        >>> Line.from_parts(np.array([0, 1, 2]), np.array([1, 1, 1]), 2).S.tolist()
+        [1, 3, 5]
+        """
+        line = cls.__new__(cls)
+        line._S, line.D, line.K = None, int(D), len(sI)
+        line.sI, line.R, line.dbits = sI, R, line.D.bit_length()
+        return line
+
+    @property
+    def S(self) -> np.ndarray:
+        """The numerators ``S = sI D + R`` (formed on first use when built from parts)."""
+        if self._S is None:
+            self._S = _small(_obj(self.sI) * self.D + _obj(self.R))
+        return self._S
 
     def _above(self, qf: np.ndarray, r: np.ndarray, q: np.ndarray, k: np.ndarray,
                strict: np.ndarray) -> np.ndarray:

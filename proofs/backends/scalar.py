@@ -298,6 +298,10 @@ def _line(net: Network, inputs: Any) -> tuple[pieces.Line, np.ndarray, np.ndarra
     if dots is not None:
         order, ids = dots.order()
         first = order[np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))]
+        qk = q.bit_length() - 1
+        parts = dots.split(dots.k + qk, first) if q == 1 << qk else None
+        if parts is not None:  # D = q 2**k is a power of two: integer parts and remainders from the words
+            return pieces.Line.from_parts(*parts, q << dots.k), order, ids
         return pieces.Line(dots.ints(first), q << dots.k), order, ids
     S_all, D_all = line_values(net, inputs)
     den = math.lcm(*{int(v) for v in D_all})
