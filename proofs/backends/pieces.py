@@ -164,13 +164,21 @@ class Line:
             lowest, highest = int(self.sI[0]) - 1, int(self.sI[-1]) + 1
             qf = np.array([min(max(int(v), lowest), highest) for v in qf], dtype=self.sI.dtype)
             # clamped: no integer part equals a clamped value, so no comparison changes
-        lo_k = np.clip(np.searchsorted(self.sI, qf, side="left"), lo, hi)
-        hi_k = np.clip(np.searchsorted(self.sI, qf, side="right"), lo, hi)
+        # every integer part above qf: all positions are past the change; all below: none is
+        first_i, last_i = self.sI[lo], self.sI[hi - 1]
+        out = np.where(np.asarray(qf < first_i, dtype=bool), lo, hi)
+        inside = np.flatnonzero(np.asarray((qf >= first_i) & (qf <= last_i), dtype=bool))
+        if not len(inside):
+            return out
+        qf_i, lo_i, hi_i = qf[inside], lo[inside], hi[inside]
+        lo_k = np.clip(np.searchsorted(self.sI, qf_i, side="left"), lo_i, hi_i)
+        hi_k = np.clip(np.searchsorted(self.sI, qf_i, side="right"), lo_i, hi_i)
         # below lo_k: s < qf <= p/q; from hi_k on: s >= qf + 1 > p/q; between: integer part qf
         open_ = np.flatnonzero(lo_k < hi_k)
         if len(open_):
             left, right = lo_k[open_], hi_k[open_]
-            qf_o, r_o, q_o, st_o = qf[open_], r[open_], q[open_], strict[open_]
+            at = inside[open_]
+            qf_o, r_o, q_o, st_o = qf[at], r[at], q[at], strict[at]
             while True:  # first position in [left, right) that is above
                 busy = np.flatnonzero(left < right)
                 if not len(busy):
@@ -180,7 +188,8 @@ class Line:
                 right[busy] = np.where(up, mid, right[busy])
                 left[busy] = np.where(up, left[busy], mid + 1)
             lo_k[open_] = left
-        return lo_k
+        out[inside] = lo_k
+        return out
 
 
 class State:
