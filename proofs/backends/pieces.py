@@ -42,7 +42,7 @@ difference (a ramp from 1 to 2):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -199,12 +199,20 @@ class State:
     ``starts``, ``A`` (``None`` when every piece is constant) and ``B``, with
     per-unit bit bounds ``abits``, ``bbits``; unit ``u`` is unit ``lid[u]`` of
     group ``gid[u]``. Values are ``(A s + B) / den``.
+
+    ``prefix[u] = (p, chain)``: unit ``u`` also has, on positions ``< p``,
+    the pieces of the chunks of ``chain`` (int64 ``(starts, A, B)`` arrays,
+    linked last to first), where its group's pieces are 0. Units carried with weight 1 while the other terms
+    are 0 there keep that part by reference (an accumulator in a deep, narrow
+    network grows by a piece a layer, and is not copied at every layer).
     """
 
-    __slots__ = ("groups", "gid", "lid", "den")
+    __slots__ = ("groups", "gid", "lid", "den", "prefix")
 
-    def __init__(self, groups: list[_Group], gid: np.ndarray, lid: np.ndarray, den: int) -> None:
+    def __init__(self, groups: list[_Group], gid: np.ndarray, lid: np.ndarray, den: int,
+                 prefix: dict[int, tuple[int, _Chain]] | None = None) -> None:
         self.groups, self.gid, self.lid, self.den = groups, gid, lid, den
+        self.prefix = prefix or {}
 
     @property
     def n(self) -> int:
@@ -213,6 +221,10 @@ class State:
     def pieces(self) -> int:
         """Total number of pieces (the work of the next layer)."""
         return sum(len(g.starts) for g in self.groups)
+
+
+_Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]  # starts, A, B of consecutive pieces
+_Chain = Any  # None, or (the chain before, the last chunk): a prefix grown a chunk at a time
 
 
 class _Group:
@@ -312,13 +324,14 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
     rows, cols = np.asarray(layer.rows, dtype=np.int64), np.asarray(layer.cols, dtype=np.int64)
     nums, wbits = _weights(layer)
     n_out = layer.n_out
+    bias = [int(v) * state.den for v in layer.bias]
+    state, cols, prefixes = _freeze(line, state, rows, cols, nums, bias, int(layer.denom), n_out)
     inbits = np.zeros(state.n, dtype=np.int64)
     in_int = np.zeros(state.n, dtype=bool)
     for g, grp in enumerate(state.groups):
         at = np.flatnonzero(state.gid == g)
         inbits[at] = np.maximum(grp.abits, grp.bbits)[state.lid[at]] + 1  # a jump is a difference
         in_int[at] = grp.B.dtype != object and (grp.A is None or grp.A.dtype != object)
-    bias = [int(v) * state.den for v in layer.bias]
     mode = np.where(_bound_bits(rows, wbits, inbits[cols], nums, bias, n_out) < _LIMIT, 0, 1)
     tbits = np.array([abs(v).bit_length() for v in bias], dtype=np.int64)  # bits of the largest term
     np.maximum.at(tbits, rows, wbits + inbits[cols])
@@ -348,6 +361,7 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
                 gid[members], lid[members] = len(groups) - 1, np.arange(len(members))
 
     rep = _twins(rows, cols, nums, n_out)
+    rep[[o for o in range(n_out) if rep[o] in prefixes]] = [o for o in range(n_out) if rep[o] in prefixes]
     twin = np.flatnonzero(rep != np.arange(n_out))
     emit(np.flatnonzero(rep == np.arange(n_out)))
     if len(twin):  # the same weights as an output already formed: its pieces, shifted by the bias
@@ -359,7 +373,105 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
         rest = np.ones(len(twin), dtype=bool)
         rest[held] = False
         emit(twin[rest])
-    return State(groups, gid, lid, state.den * int(layer.denom))
+    return State(groups, gid, lid, state.den * int(layer.denom), prefixes)
+
+
+def _from(grp: _Group, i: int, p: int) -> _Chunk:
+    """Unit ``i``'s pieces on positions ``>= p``, the first starting at ``p`` (int64 group)."""
+    st, a, b = grp.unit(i)
+    at = int(np.searchsorted(st, p, side="right")) - 1
+    starts = st[at:].copy()
+    starts[0] = p
+    A = np.zeros(len(starts), dtype=np.int64) if a is None else a[at:]
+    return starts, A, b[at:]
+
+
+def _full_unit(state: State, u: int, K: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """All pieces of unit ``u``: its prefix, if any, then its group's pieces from there on."""
+    grp = state.groups[int(state.gid[u])]
+    if u not in state.prefix:
+        return grp.unit(int(state.lid[u]))
+    p, node = state.prefix[u]
+    parts = [_from(grp, int(state.lid[u]), p)] if p < K else []
+    while node is not None:
+        node, chunk = node
+        parts.append(chunk)
+    parts.reverse()
+    return (np.concatenate([c[0] for c in parts]), np.concatenate([c[1] for c in parts]),
+            np.concatenate([c[2] for c in parts]))
+
+
+def _freeze(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, nums: np.ndarray,
+            bias: list[int], denom: int, n_out: int
+            ) -> tuple[State, np.ndarray, dict[int, tuple[int, _Chain]]]:
+    """Inputs as the outputs read them, and the prefixes the outputs keep by reference.
+
+    Output ``o`` keeps the pieces below ``p`` of an input ``j`` when ``o = 1 * j +
+    (terms that are 0 below p)`` with no bias and denominator 1: there ``o = j
+    >= 0``. Such ``o`` reads ``j`` from ``p`` on only; every other reader of a
+    unit with a prefix reads the whole unit. Returns the extended state (read
+    units appended as a last group), the new columns and the new prefixes.
+    """
+    K = line.K
+    zero_until = np.zeros(state.n, dtype=np.int64)  # positions below which a unit is 0 (no prefix)
+    for g, grp in enumerate(state.groups):
+        if grp.wide:
+            continue
+        at = np.flatnonzero(state.gid == g)
+        first = grp.ptr[state.lid[at]]
+        n_p = grp.ptr[state.lid[at] + 1] - first
+        zero = grp.B[first] == 0
+        if grp.A is not None:
+            zero &= grp.A[first] == 0
+        nxt = np.where(n_p > 1, grp.starts[np.minimum(first + 1, len(grp.starts) - 1)], K)
+        zero_until[at] = np.where(zero, nxt, 0)
+    for u in state.prefix:
+        zero_until[u] = 0
+    new_cols = cols.copy()
+    prefixes: dict[int, tuple[int, _Chain]] = {}
+    extra: list[_Chunk] = []
+    if denom == 1 and len(rows):
+        z = zero_until[cols]
+        order = np.lexsort((z, rows))
+        r_s, z_s = rows[order], z[order]
+        head = np.flatnonzero(np.concatenate(([True], r_s[1:] != r_s[:-1])))
+        count = np.diff(np.append(head, len(r_s)))
+        second = np.where(count > 1, z_s[np.minimum(head + 1, len(z_s) - 1)], K)
+        k = order[head]
+        ok = (nums[k] == 1) & (z_s[head] < second) if nums.dtype != object else np.zeros(len(k), bool)
+        for kk, p in zip(k[ok].tolist(), second[ok].tolist(), strict=True):
+            o, j = int(rows[kk]), int(cols[kk])
+            grp = state.groups[int(state.gid[j])]
+            if bias[o] != 0 or grp.wide:
+                continue
+            p_j, before = state.prefix.get(j, (0, None))
+            if p < p_j or p == 0:
+                continue
+            if p > p_j:  # the pieces of j on [p_j, p) join the prefix
+                mid = _from(grp, int(state.lid[j]), p_j)
+                below = int(np.searchsorted(mid[0], p))
+                before = (before, (mid[0][:below], mid[1][:below], mid[2][:below]))
+            prefixes[o] = (p, before)
+            rest = _from(grp, int(state.lid[j]), p) if p < K else (np.zeros(0, dtype=np.int64),) * 3
+            extra.append((np.concatenate(([0], rest[0])), np.concatenate(([0], rest[1])),
+                          np.concatenate(([0], rest[2]))))
+            new_cols[kk] = state.n + len(extra) - 1
+    for kk in np.flatnonzero(np.isin(new_cols, list(state.prefix))).tolist():
+        st, a, b = _full_unit(state, int(new_cols[kk]), K)
+        extra.append((st, np.zeros(len(st), dtype=np.int64) if a is None else a, b))
+        new_cols[kk] = state.n + len(extra) - 1
+    if not extra:
+        return state, new_cols, prefixes
+    sizes = [len(c[0]) for c in extra]
+    wide = any(c[2].dtype == object or c[1].dtype == object for c in extra)
+    A = np.concatenate([c[1] for c in extra])
+    B = np.concatenate([c[2] for c in extra])
+    if wide:
+        A, B = _obj(A), _obj(B)
+    grp = _Group(np.concatenate(([0], np.cumsum(sizes))), np.concatenate([c[0] for c in extra]), A, B)
+    read = State([*state.groups, grp], np.concatenate((state.gid, np.full(len(extra), len(state.groups)))),
+                 np.concatenate((state.lid, np.arange(len(extra)))), state.den)
+    return read, new_cols, prefixes
 
 
 def _twins(rows: np.ndarray, cols: np.ndarray, nums: np.ndarray, n_out: int) -> np.ndarray:
@@ -412,8 +524,8 @@ def _shifted(groups: list[_Group], gids: np.ndarray, lids: np.ndarray, shift: li
         at = np.flatnonzero(gids == g)
         if not len(at) or grp.wide:
             continue
-        delta = np.array([shift[i] for i in at.tolist()], dtype=np.float64)
-        at = at[2.0 ** grp.bbits[lids[at]] + np.abs(delta) < 2.0 ** (_LIMIT - 1)]
+        small = np.array([abs(shift[i]).bit_length() < _LIMIT - 2 for i in at.tolist()], dtype=bool)
+        at = at[small & (grp.bbits[lids[at]] < _LIMIT - 2)]  # both below 2**59: the sum below 2**60
         if not len(at):
             continue
         first, cnt = grp.ptr[lids[at]], grp.ptr[lids[at] + 1] - grp.ptr[lids[at]]
@@ -713,7 +825,7 @@ def relu(line: Line, state: State) -> State:
         for part, units in _narrow(_relu_group(line, grp)):
             groups.append(part)
             gid[order[units]], lid[order[units]] = len(groups) - 1, np.arange(len(units))
-    return State(groups, gid, lid, state.den)
+    return State(groups, gid, lid, state.den, state.prefix)  # a prefix is >= 0: ReLU keeps it
 
 
 def _relu_group(line: Line, grp: _Group) -> _Group:
@@ -769,16 +881,13 @@ def _zero_off(arr: np.ndarray, on: np.ndarray) -> np.ndarray:
 
 def values(line: Line, state: State, unit: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact values ``num / den`` of one unit at every sorted distinct value."""
-    grp = state.groups[int(state.gid[unit])]
-    i = int(state.lid[unit])
-    lo, hi = int(grp.ptr[i]), int(grp.ptr[i + 1])
-    starts = grp.starts[lo:hi]
-    piece = np.repeat(np.arange(hi - lo), np.diff(np.append(starts, line.K)))
-    num = grp.B[lo:hi][piece]
-    if grp.A is None or not np.asarray(grp.A[lo:hi] != 0).any():
+    starts, A_u, B_u = _full_unit(state, unit, line.K)
+    piece = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, line.K)))
+    num = B_u[piece]
+    if A_u is None or not np.asarray(A_u != 0).any():
         den = np.full(line.K, state.den, dtype=np.int64 if state.den < 2**62 else object)
         return num, den
-    A = grp.A[lo:hi][piece]
+    A = A_u[piece]
     num = _small(_obj(A) * _obj(line.S) + _obj(num) * line.D)
     den_value = state.den * line.D
     den = np.full(line.K, den_value, dtype=np.int64 if den_value < 2**62 else object)
