@@ -21,8 +21,12 @@ all units at once, whatever the width:
   ``s = sI + R / D`` (integer part and remainder, int64 when they fit).
 
 Integers are int64 where a bound on bit lengths proves that nothing
-overflows, Python ints otherwise: each affine map splits its outputs into a
-machine-integer group and a big-integer group by the bound of each output.
+overflows, or where large terms cancel and a float64 copy of the sums proves
+the wrapping int64 result exact; Python ints otherwise, one output at a time.
+Outputs with the same weights as another (the thresholds of one digit) are
+its pieces shifted by the bias, and an accumulator carried with weight 1,
+while the other terms are 0 on its left, keeps that left part by reference
+(:class:`State`), so deep, narrow networks do not copy it at every layer.
 
 Examples
 --------
