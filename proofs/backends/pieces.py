@@ -222,10 +222,6 @@ class State:
     def n(self) -> int:
         return len(self.gid)
 
-    def pieces(self) -> int:
-        """Total number of pieces (the work of the next layer)."""
-        return sum(len(g.starts) for g in self.groups)
-
 
 _Chunk = tuple[np.ndarray, np.ndarray, np.ndarray]  # starts, A, B of consecutive pieces
 _Chain = Any  # None, or (the chain before, the last chunk): a prefix grown a chunk at a time
@@ -317,7 +313,7 @@ def _weights(layer: AffineLayer) -> tuple[np.ndarray, np.ndarray]:
 
 
 def affine(line: Line, state: State, layer: AffineLayer) -> State:
-    """The pre-activations of ``layer`` from the units of ``state``.
+    """The pre-activations of ``layer`` from the units of ``state`` (after a ReLU, or the first unit).
 
     Outputs are computed in int64 where a bound proves it safe; where the
     bound fails but every operand is an int64 (large terms that cancel, such
