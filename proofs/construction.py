@@ -452,7 +452,7 @@ def selection(
         nums.append(np.ones(2 * len(groups), dtype=np.int64))
         bias += np.stack([1 - t, -t], axis=1).reshape(-1).tolist()
         n_out = base + 2 * len(groups)
-        weights = np.concatenate(nums) if P.dtype != object else np.concatenate([_obj(x) for x in nums])
+        weights = np.concatenate(nums)  # object when the lanes are Python ints
         layers.append(
             AffineLayer(n_out, n_in, np.concatenate(rows), np.concatenate(cols),
                         int_array(weights), int_array(bias), 1)
@@ -470,10 +470,6 @@ def selection(
             terms[col], terms[col + 1] = cj, -cj
         forms.append(Lin(terms, int(P[0, ln]) if D1 == 1 else 0))
     return layers, Lin({0: 1}), forms
-
-
-def _obj(arr: np.ndarray) -> np.ndarray:
-    return arr if arr.dtype == object else arr.astype(object)
 
 
 # -- lemma 5: extraction lanes ---------------------------------------------------------

@@ -360,8 +360,7 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
                 groups.append(built)
                 gid[members], lid[members] = len(groups) - 1, np.arange(len(members))
 
-    rep = _twins(rows, cols, nums, n_out)
-    rep[[o for o in range(n_out) if rep[o] in prefixes]] = [o for o in range(n_out) if rep[o] in prefixes]
+    rep = _twins(rows, cols, nums, n_out)  # an output keeping a prefix reads its own column: no twin
     twin = np.flatnonzero(rep != np.arange(n_out))
     emit(np.flatnonzero(rep == np.arange(n_out)))
     if len(twin):  # the same weights as an output already formed: its pieces, shifted by the bias
