@@ -5,13 +5,17 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proofs.backends import pieces
 from proofs.network import AffineLayer
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+pytestmark = pytest.mark.usefixtures("pieces_engine")  # every test on both engines
+
+FAST = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 SHIFTS = st.sampled_from([0, 20, 45, 70])
 
@@ -186,3 +190,52 @@ def test_carried_accumulators_keep_their_prefix(steps: list[tuple[int, int]], of
     assert [Fraction(int(a), int(b)) for a, b in zip(num, den, strict=True)] == expected
     if all(c == 1 for _, c in steps):
         assert kept  # the mechanism is exercised
+
+
+@FAST
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(-(2**40), 2**40)), min_size=9, max_size=40),
+       st.integers(-(2**45), 2**45))
+def test_wide_fan_in_is_a_merge_of_every_input(terms: list[tuple[int, int]], bias: int) -> None:
+    """An output reading many ramps (a heap merge in the compiled loop) equals the direct sum."""
+    line = pieces.Line(np.arange(0, 1200, 3, dtype=np.int64), 1)
+    ts = [t for t, _ in terms]
+    state = _ramps(line, ts)
+    row = [c for _, w in terms for c in (w, -w)]
+    state = pieces.affine(line, state, AffineLayer.from_dense([row], [bias]))
+    num, _ = pieces.values(line, state, 0)
+    expected = [bias + sum(w * min(max(v - t, 0), 1) for t, w in terms) for v in range(0, 1200, 3)]
+    assert [int(v) for v in num] == expected
+
+
+
+def test_twins_whose_shift_leaves_int64_use_python_ints() -> None:
+    """Equal weights: copies of one output, shifted by the bias, unless a coefficient leaves int64's range."""
+    line = pieces.Line(np.arange(0, 400, 4, dtype=np.int64), 1)
+    first = AffineLayer.from_dense([[1]], [2**58])  # ReLU(s + 2**58)
+    state = pieces.relu(line, pieces.affine(line, pieces.first_unit(line), first))
+    big = 2**59 - 1  # biases below 2**59 leave the outputs to the machine-integer loops
+    biases = (-big, big, 5)  # intercepts 7 2**58 + bias: the second is 9 2**58 > 2**61
+    state = pieces.affine(line, state, AffineLayer.from_dense([[7], [7], [7]], list(biases)))
+    s = [int(v) for v in line.S]
+    for u, b in enumerate(biases):
+        num, _ = pieces.values(line, state, u)
+        assert [int(v) for v in num] == [7 * (v + 2**58) + b for v in s]
+    for grp in state.groups:  # machine integers hold coefficients below 2**61 only
+        assert grp.wide or int(np.abs(grp.B).max()) < 2**61
+
+
+@FAST
+@given(st.lists(st.integers(-200, 200), min_size=1, max_size=60, unique=True),
+       st.sampled_from([1, 3, 4, 2**40]),
+       st.lists(st.tuples(st.integers(-50, 50).filter(bool), st.integers(-(2**45), 2**45)), min_size=1,
+                max_size=6))
+def test_relu_cuts_at_the_exact_crossing(S: list[int], D: int, lines: list[tuple[int, int]]) -> None:
+    """``ReLU(a s + b)`` on values of either sign, crossing between or at the values."""
+    line = pieces.Line(np.array(sorted(S), dtype=np.int64), D)
+    bs = [b if abs(b) > 2**40 else b % 1000 - 500 for _, b in lines]
+    layer = AffineLayer.from_dense([[a * D] for a, _ in lines], bs)
+    state = pieces.relu(line, pieces.affine(line, pieces.first_unit(line), layer))
+    for u, ((a, _), b) in enumerate(zip(lines, bs, strict=True)):
+        num, den = pieces.values(line, state, u)
+        got = [Fraction(int(x), int(y)) for x, y in zip(num, den, strict=True)]
+        assert got == [max(Fraction(a * D * v, D) + b, Fraction(0)) for v in sorted(S)]

@@ -20,7 +20,13 @@ all units at once, whatever the width:
   piece is cut where ``A s + B`` changes sign, found exactly from
   ``s = sI + R / D`` (integer part and remainder, int64 when they fit).
 
-Integers are int64 where a bound on bit lengths proves that nothing
+The install compiles these loops from ``_kernels.c`` (an affine map merges
+each output's inputs, with 128-bit running sums; a ReLU cuts by binary
+search; coefficients that leave ``(-2**61, 2**61)`` are reported and formed
+with Python ints), with the same results as the numpy loops described here,
+which run without a C compiler.
+
+In the numpy loops, integers are int64 where a bound on bit lengths proves that nothing
 overflows, or where large terms cancel and a float64 copy of the sums proves
 the wrapping int64 result exact; Python ints otherwise, one output at a time.
 Outputs with the same weights as another (the thresholds of one digit) are
@@ -46,6 +52,10 @@ difference (a ramp from 1 to 2):
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,7 +63,13 @@ import numpy as np
 if TYPE_CHECKING:
     from proofs.network import AffineLayer
 
-__all__ = ["Line", "State", "first_unit", "affine", "relu", "values"]
+__all__ = ["Line", "State", "first_unit", "affine", "relu", "values", "buffers"]
+
+_kernels: Any  # compiled loops (proofs/backends/_kernels.c); the numpy loops below give the same results
+try:
+    _kernels = importlib.import_module("proofs.backends._kernels")
+except ImportError:  # pragma: no cover - built without a C compiler
+    _kernels = None
 
 _LIMIT = 61  # int64 is used for values below 2**61 in magnitude: sums of two stay below 2**62
 
@@ -230,20 +246,33 @@ _Chain = Any  # None, or (the chain before, the last chunk): a prefix grown a ch
 class _Group:
     """Units held in flat arrays; ``wide`` when they are Python ints (no bit bounds, no jumps kept)."""
 
-    __slots__ = ("ptr", "starts", "A", "B", "wide", "abits", "bbits", "_jA", "_jB")
+    __slots__ = ("ptr", "starts", "A", "B", "wide", "_bits", "_jA", "_jB")
 
-    def __init__(self, ptr: np.ndarray, starts: np.ndarray, A: np.ndarray | None, B: np.ndarray) -> None:
-        if A is not None and not np.asarray(A != 0).any():
+    def __init__(self, ptr: np.ndarray, starts: np.ndarray, A: np.ndarray | None, B: np.ndarray,
+                 sloped: bool | None = None) -> None:
+        if A is not None and not (np.asarray(A != 0).any() if sloped is None else sloped):
             A = None
         self.ptr, self.starts, self.A, self.B = ptr, starts, A, B
         self.wide = B.dtype == object or (A is not None and A.dtype == object)
-        n = len(ptr) - 1
-        if self.wide:  # read only by Python-int outputs, which need no bounds
-            self.abits = self.bbits = np.full(n, _LIMIT + 1, dtype=np.int64)
-        else:
-            self.abits, self.bbits = _unit_bits(A, ptr), _unit_bits(B, ptr)
+        self._bits: tuple[np.ndarray, np.ndarray] | None = None
         self._jA: np.ndarray | None = None
         self._jB: np.ndarray | None = None
+
+    @property
+    def abits(self) -> np.ndarray:
+        return self._unit_bits()[0]
+
+    @property
+    def bbits(self) -> np.ndarray:
+        return self._unit_bits()[1]
+
+    def _unit_bits(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._bits is None:
+            if self.wide:  # read only by Python-int outputs, which need no bounds
+                self._bits = (np.full(len(self.ptr) - 1, _LIMIT + 1, dtype=np.int64),) * 2
+            else:
+                self._bits = _unit_bits(self.A, self.ptr), _unit_bits(self.B, self.ptr)
+        return self._bits
 
     @property
     def jA(self) -> np.ndarray | None:
@@ -332,18 +361,22 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
         at = np.flatnonzero(state.gid == g)
         inbits[at] = np.maximum(grp.abits, grp.bbits)[state.lid[at]] + 1  # a jump is a difference
         in_int[at] = grp.B.dtype != object and (grp.A is None or grp.A.dtype != object)
-    mode = np.where(_bound_bits(rows, wbits, inbits[cols], nums, bias, n_out) < _LIMIT, 0, 1)
-    tbits = np.array([abs(v).bit_length() for v in bias], dtype=np.int64)  # bits of the largest term
-    np.maximum.at(tbits, rows, wbits + inbits[cols])
     wide = np.zeros(n_out, dtype=bool)  # an operand or the bias is no int64
     np.logical_or.at(wide, rows, ~in_int[cols] | (wbits >= 62))
     wide |= np.array([abs(v).bit_length() >= 60 for v in bias], dtype=bool)
-    mode[(mode == 1) & wide] = 2
+    tbits = np.zeros(n_out, dtype=np.int64)
+    if _kernels is not None:  # mode 3: compiled, exact int64 checked in 128 bits
+        mode = np.where(wide, 2, 3)
+    else:
+        mode = np.where(_bound_bits(rows, wbits, inbits[cols], nums, bias, n_out) < _LIMIT, 0, 1)
+        tbits = np.array([abs(v).bit_length() for v in bias], dtype=np.int64)  # bits of the largest term
+        np.maximum.at(tbits, rows, wbits + inbits[cols])
+        mode[(mode == 1) & wide] = 2
     gid, lid = np.zeros(n_out, dtype=np.int64), np.zeros(n_out, dtype=np.int64)
     groups: list[_Group] = []
 
     def emit(outputs: np.ndarray) -> None:
-        for m in (0, 1, 2):
+        for m in (0, 1, 3, 2):
             members = outputs[mode[outputs] == m]
             if not len(members):
                 continue
@@ -352,7 +385,11 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
             sel = np.flatnonzero(local[rows] >= 0)
             args = (line, state, rows[sel], cols[sel], nums[sel], local[rows[sel]],
                     [bias[i] for i in members.tolist()])
-            built, failed = _emit(*args, tbits[members], m) if m < 2 else (_combine_units(*args), None)
+            failed: np.ndarray | None
+            if m == 3:
+                built, failed = _emit_compiled(*args)
+            else:
+                built, failed = _emit(*args, tbits[members], m) if m < 2 else (_combine_units(*args), None)
             if failed is not None:
                 mode[members[failed]] = 2  # formed with Python ints in the next round of the loop
                 members = members[~failed]
@@ -365,7 +402,8 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
     emit(np.flatnonzero(rep == np.arange(n_out)))
     if len(twin):  # the same weights as an output already formed: its pieces, shifted by the bias
         shift = [bias[o] - bias[r] for o, r in zip(twin.tolist(), rep[twin].tolist(), strict=True)]
-        built, held = _shifted(groups, gid[rep[twin]], lid[rep[twin]], shift)
+        copy = _shifted_compiled if _kernels is not None else _shifted
+        built, held = copy(groups, gid[rep[twin]], lid[rep[twin]], shift)
         if built is not None:
             groups.append(built)
             gid[twin[held]], lid[twin[held]] = len(groups) - 1, np.arange(len(held))
@@ -455,10 +493,14 @@ def _freeze(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, nums: 
             extra.append((np.concatenate(([0], rest[0])), np.concatenate(([0], rest[1])),
                           np.concatenate(([0], rest[2]))))
             new_cols[kk] = state.n + len(extra) - 1
+    whole: dict[int, int] = {}  # unit with a prefix -> its whole pieces' index in extra
     for kk in np.flatnonzero(np.isin(new_cols, list(state.prefix))).tolist():
-        st, a, b = _full_unit(state, int(new_cols[kk]), K)
-        extra.append((st, np.zeros(len(st), dtype=np.int64) if a is None else a, b))
-        new_cols[kk] = state.n + len(extra) - 1
+        u = int(new_cols[kk])
+        if u not in whole:
+            st, a, b = _full_unit(state, u, K)
+            extra.append((st, np.zeros(len(st), dtype=np.int64) if a is None else a, b))
+            whole[u] = len(extra) - 1
+        new_cols[kk] = state.n + whole[u]
     if not extra:
         return state, new_cols, prefixes
     sizes = [len(c[0]) for c in extra]
@@ -539,6 +581,52 @@ def _shifted(groups: list[_Group], gids: np.ndarray, lids: np.ndarray, shift: li
     ptr = np.concatenate(([0], np.cumsum(np.concatenate(parts_n))))
     A = np.concatenate(parts_a)
     return _Group(ptr, np.concatenate(parts_s), A, np.concatenate(parts_b)), np.concatenate(held)
+
+
+def _addresses(groups: list[_Group], gids: np.ndarray, lids: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Where the pieces of units ``(gids[k], lids[k])`` of int64 groups lie, for the compiled loops.
+
+    Returns the addresses of their starts, slopes (0: none) and intercepts,
+    their counts, and the arrays addressed (to be held while they are read).
+    """
+    sp, ap, bp, cnt = (np.zeros(len(gids), dtype=np.int64) for _ in range(4))
+    held = []
+    for g, grp in enumerate(groups):
+        sub = np.flatnonzero(gids == g)
+        if not len(sub):
+            continue
+        first = grp.ptr[lids[sub]].astype(np.int64)
+        cnt[sub] = grp.ptr[lids[sub] + 1] - first
+        for dest, arr in ((sp, grp.starts), (bp, grp.B), (ap, grp.A)):
+            if arr is not None:
+                arr = _int64(arr)
+                held.append(arr)
+                dest[sub] = arr.ctypes.data + 8 * first
+    return sp, ap, bp, cnt, held
+
+
+def _shifted_compiled(groups: list[_Group], gids: np.ndarray, lids: np.ndarray, shift: list[int]
+                      ) -> tuple[_Group | None, np.ndarray]:
+    """:func:`_shifted` by the compiled loop, which checks every shifted value exactly."""
+    ok = np.array([not groups[g].wide and abs(v) < 2**61 for g, v in zip(gids.tolist(), shift, strict=True)],
+                  dtype=bool)
+    at = np.flatnonzero(ok)
+    if not len(at):
+        return None, at
+    sp, ap, bp, cnt, _held = _addresses(groups, gids[at], lids[at])
+    cap = int(cnt.sum())
+    out = [_BUFFERS.take(cap) for _ in range(3)]
+    ptr = np.empty(len(at) + 1, dtype=np.int64)
+    status = np.zeros(len(at), dtype=np.uint8)
+    _kernels.shifted(sp, ap, bp, cnt, np.array([shift[i] for i in at.tolist()], dtype=np.int64),
+                     *out, ptr, status)
+    good = status == 0
+    if not good.any():
+        return None, at[:0]
+    m = int(ptr[-1])
+    ptr = np.concatenate(([0], ptr[1:][good]))
+    return _Group(ptr, out[0][:m], out[1][:m], out[2][:m]), at[good]
 
 
 def _bound_bits(rows: np.ndarray, wbits: np.ndarray, inbits: np.ndarray, nums: np.ndarray,
@@ -655,6 +743,34 @@ def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.nd
     ptr = np.append(heads, len(o))
     A = None if ja is None else _accumulate(ja, heads)
     return _Group(ptr, pos, A, _accumulate(jb, heads)), (failed if check else None)
+
+
+def _emit_compiled(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.ndarray,
+                   o_of: np.ndarray, bias: list[int]) -> tuple[_Group | None, np.ndarray]:
+    """Outputs ``0..len(bias)-1`` by the compiled merge of their inputs' pieces (int64 inputs).
+
+    Returns the group of the outputs whose values fit int64 and which did not
+    (left out of the group, to be formed with Python ints).
+    """
+    n = len(bias)
+    order = np.argsort(o_of, kind="stable")
+    cols, w, o_of = cols[order], w[order], o_of[order]
+    sp, ap, bp, cnt, _held = _addresses(state.groups, state.gid[cols], state.lid[cols])
+    eptr = np.searchsorted(o_of, np.arange(n + 1))
+    cap = int(cnt.sum()) + n
+    out = [_BUFFERS.take(cap) for _ in range(3)]
+    ptr = np.empty(n + 1, dtype=np.int64)
+    status = np.zeros(n, dtype=np.uint8)
+    sloped = _kernels.affine(eptr, sp, ap, bp, cnt, _int64(w), np.array(bias, dtype=np.int64), line.K,
+                             *out, ptr, status)
+    failed = status.astype(bool)
+    if failed.all():
+        return None, failed
+    m = int(ptr[-1])
+    if failed.any():
+        ptr = np.concatenate(([0], ptr[1:][~failed]))
+    # views: the pages past m were never written, so they hold no memory
+    return _Group(ptr, out[0][:m], out[1][:m], out[2][:m], sloped=sloped), failed
 
 
 def _finest(starts: list[np.ndarray]) -> np.ndarray:
@@ -827,7 +943,65 @@ def relu(line: Line, state: State) -> State:
     return State(groups, gid, lid, state.den, state.prefix)  # a prefix is >= 0: ReLU keeps it
 
 
+def _int64(arr: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+class _Buffers:
+    """int64 buffers reused across layers by the compiled loops, within :func:`buffers`.
+
+    Fresh memory costs a page fault for every page first written, which on
+    some machines is most of a layer's time; a buffer is reused once no array
+    refers to it any more (its reference count says so).
+    """
+
+    def __init__(self) -> None:
+        self.held: list[np.ndarray] | None = None
+
+    def take(self, n: int) -> np.ndarray:
+        if self.held is None:
+            return np.empty(n, dtype=np.int64)
+        held = self.held
+        free = [i for i in range(len(held)) if sys.getrefcount(held[i]) == 2 and len(held[i]) >= n]
+        if free:
+            return held[min(free, key=lambda i: len(held[i]))][:n]
+        base = np.empty(n + n // 4, dtype=np.int64)
+        self.held.append(base)
+        return base[:n]
+
+
+_BUFFERS = _Buffers()
+
+
+@contextmanager
+def buffers() -> Iterator[None]:
+    """Reuse the compiled loops' output buffers across the layers evaluated inside."""
+    outer = _BUFFERS.held
+    _BUFFERS.held = [] if outer is None else outer
+    try:
+        yield
+    finally:
+        _BUFFERS.held = outer
+
+
+def _compiled_line(line: Line) -> bool:
+    return _kernels is not None and line.sI.dtype != object and line.R.dtype != object and line.D < 2**62
+
+
+def _relu_compiled(line: Line, grp: _Group) -> _Group:
+    n = len(grp.B)
+    out = [_BUFFERS.take(2 * n) for _ in range(3)]
+    ptr = np.empty(len(grp.ptr), dtype=np.int64)
+    A = None if grp.A is None else _int64(grp.A)
+    sloped = _kernels.relu(_int64(grp.ptr), _int64(grp.starts), A, _int64(grp.B), _int64(line.sI),
+                           _int64(line.R), line.D, *out, ptr)
+    m = int(ptr[-1])
+    return _Group(ptr, out[0][:m], out[1][:m], out[2][:m], sloped=sloped)
+
+
 def _relu_group(line: Line, grp: _Group) -> _Group:
+    if not grp.wide and _compiled_line(line):
+        return _relu_compiled(line, grp)
     ptr, starts, A, B = grp.ptr, grp.starts, grp.A, grp.B
     n = len(B)
     ends = np.append(starts[1:], line.K)

@@ -326,10 +326,11 @@ def evaluate(net: Network, inputs: ExactInputs | np.ndarray) -> tuple[np.ndarray
     line, order, ids = _line(net, inputs)
     state = pieces.first_unit(line)
     last = len(net.layers) - 1
-    for i, layer in enumerate(net.layers[1:], start=1):
-        state = pieces.affine(line, state, layer)
-        if i < last:
-            state = pieces.relu(line, state)
+    with pieces.buffers():
+        for i, layer in enumerate(net.layers[1:], start=1):
+            state = pieces.affine(line, state, layer)
+            if i < last:
+                state = pieces.relu(line, state)
     n = inputs.shape[0]
     cols = []
     for u in range(state.n):
