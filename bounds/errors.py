@@ -2,16 +2,30 @@
 
 ``bounds`` owns the base class because ``proofs`` may import ``bounds`` but
 not the other way round. The command line turns any :class:`MemcapError` into
-a one-line message and a non-zero exit status.
+a one-line message and a non-zero exit status (and, with ``--json``, a JSON
+object holding the message and :attr:`MemcapError.details`).
 """
+
+from typing import Any
 
 __all__ = ["MemcapError", "ParameterError", "InfeasibleError", "AsymptoticBoundError"]
 
 
 class MemcapError(Exception):
-    """Base class of every error memcap raises on purpose."""
+    """Base class of every error memcap raises on purpose.
+
+    ``details`` holds JSON-ready facts the message names (for example the
+    offending ``rows``), for programs that read errors.
+
+    >>> MemcapError("rows 1, 3 are bad", details={"rows": [1, 3]}).details
+    {'rows': [1, 3]}
+    """
 
     exit_code = 2
+
+    def __init__(self, *args: Any, details: dict[str, Any] | None = None) -> None:
+        super().__init__(*args)
+        self.details: dict[str, Any] = dict(details or {})
 
 
 class ParameterError(MemcapError, ValueError):

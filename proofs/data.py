@@ -106,11 +106,16 @@ class Dataset:
 
 
 def _rows(idx: Any, word: str = "row") -> str:
-    """``"row 3"`` or ``"rows 1, 4, ... (12 rows in all)"``."""
+    """``"row 3"`` or ``"rows 1, 4, ... (12 rows in all)"``; :func:`_row_details` lists them all."""
     idx = [int(i) for i in idx]
     shown = ", ".join(str(i) for i in idx[:_SHOW])
     more = f", ... ({len(idx)} {word}s in all)" if len(idx) > _SHOW else ""
     return f"{word}{'s' if len(idx) > 1 else ''} {shown}{more}"
+
+
+def _row_details(idx: Any, word: str = "row") -> dict[str, Any]:
+    """The rows (or lines) a message names, for :attr:`DataError.details`."""
+    return {f"{word}s": [int(i) for i in idx]}
 
 
 def _points(X: Any) -> np.ndarray:
@@ -144,12 +149,14 @@ def _points(X: Any) -> np.ndarray:
         if lost.size:
             raise DataError(
                 f"integer coordinates at {_rows(lost)} are not exactly representable in float64 "
-                "(integers above 2**53 may not be); scale them down by a power of two first"
+                "(integers above 2**53 may not be); scale them down by a power of two first",
+                details=_row_details(lost),
             )
     bad = ~np.isfinite(x)
     if bad.any():
+        rows = np.unique(np.nonzero(bad)[0])
         raise DataError(
-            f"X contains NaN or inf at {_rows(np.unique(np.nonzero(bad)[0]))}; remove or replace them"
+            f"X contains NaN or inf at {_rows(rows)}; remove or replace them", details=_row_details(rows)
         )
     return np.ascontiguousarray(x + 0.0)
 
@@ -175,7 +182,8 @@ def _labels(y: Any, n: int) -> np.ndarray:
             i = int(bad[0])
             raise DataError(
                 f"labels must be integers, not so at {_rows(bad)} (row {i} has {arr[i].item()!r}); "
-                "map classes to integers such as 0..C-1"
+                "map classes to integers such as 0..C-1",
+                details=_row_details(bad),
             )
         return arr.astype(np.int64)
     out = np.empty(n, dtype=np.int64)
@@ -190,7 +198,8 @@ def _labels(y: Any, n: int) -> np.ndarray:
         i = bad_rows[0]
         raise DataError(
             f"labels must be integers, not so at {_rows(bad_rows)} (row {i} has {values[i]!r}); "
-            "map classes to integers such as 0..C-1"
+            "map classes to integers such as 0..C-1",
+            details=_row_details(bad_rows),
         )
     return out
 
@@ -287,7 +296,8 @@ def validate_dataset(
             raise DataError(
                 f"identical points with different labels: {pairs}"
                 + (f" and {clash.size - _SHOW} more" if clash.size > _SHOW else "")
-                + "; no function can fit them, remove or relabel one of each"
+                + "; no function can fit them, remove or relabel one of each",
+                details={"pairs": [[int(first[j]), int(j)] for j in clash]},
             )
         pairs = ", ".join(f"{int(j)} (same as {int(first[j])})" for j in dup[:_SHOW])
         note = (
@@ -322,7 +332,8 @@ def validate_dataset(
             )
             raise DataError(
                 f"points outside the closed unit ball at {_rows(outside)} (largest norm {max_norm:.17g})"
-                f"{hint}; scale the data, or pass rescale=True (--rescale) to divide by a power of two"
+                f"{hint}; scale the data, or pass rescale=True (--rescale) to divide by a power of two",
+                details=_row_details(outside),
             )
         s = _power_of_two_scale(x)
         scaled = np.ldexp(x, -s)
@@ -346,7 +357,8 @@ def _check_delta(x: np.ndarray, delta: float) -> None:
         more = f" ({len(bad)}{'+' if len(bad) == _SHOW else ''} such pairs)" if len(bad) > 1 else ""
         raise DataError(
             f"rows {i} and {j} are at distance {math.sqrt(float(q)):.17g} (squared exactly {q}) < "
-            f"delta = {delta!r}{more}; declare a smaller delta or remove one of them"
+            f"delta = {delta!r}{more}; declare a smaller delta or remove one of them",
+            details={"pairs": [[int(a), int(b)] for a, b, _ in bad]},
         )
 
 
@@ -395,7 +407,8 @@ def _read_csv(path: Path) -> tuple[Any, Any]:
     bad = [ln for ln, r in lines if len(r) != width]
     if bad:
         raise DataError(
-            f"{path}: {_rows(bad, 'line')}: expected {width} fields like the first data line"
+            f"{path}: {_rows(bad, 'line')}: expected {width} fields like the first data line",
+            details=_row_details(bad, "line"),
         )
     feats = np.empty((len(lines), width - 1))
     for k, (ln, r) in enumerate(lines):
@@ -405,7 +418,8 @@ def _read_csv(path: Path) -> tuple[Any, Any]:
             col = next(c for c in r[:-1] if not _is_number(c))
             raise DataError(
                 f"{path}: row {k} (line {ln}) has the non-numeric coordinate {col!r}; "
-                "coordinates must be numbers"
+                "coordinates must be numbers",
+                details={"rows": [k], "lines": [ln]},
             ) from None
     labels = np.array([r[-1] for _, r in lines], dtype=object)
     return feats, labels

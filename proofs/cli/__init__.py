@@ -2,7 +2,8 @@
 
 Each command group lives in its own module with a ``register(app)`` function;
 no logic lives only here. Errors of memcap's own become one line on stderr and
-a non-zero exit status, never a traceback.
+a non-zero exit status, never a traceback; a command run with ``--json`` then
+also prints one JSON object on stdout (:func:`main`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ import importlib
 import sys
 
 import typer
-from rich.markup import escape
 
-from proofs.cli.common import console_err
+from proofs.cli.common import console_err, json_command, report_error, reset_output
 from proofs.errors import MemcapError
 
 __all__ = ["app", "main"]
@@ -63,14 +63,39 @@ def _root(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    A failure is one line on stderr; with ``--json`` the command also prints
+    one JSON object on stdout, ``{"ok": false, "exit_code", "error", ...}``
+    (:func:`proofs.cli.common.report_error`), unless it printed its own.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
+    reset_output()
     try:
-        app(args=argv, prog_name="memcap")
+        app(args=args, prog_name="memcap")
     except SystemExit as ex:  # typer's standalone mode always exits; usage errors give 2
         code = ex.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
+        status = code if isinstance(code, int) else (0 if code is None else 1)
+        # typer has printed the click error it exits for (usage, bad option value), if any
+        usage = ex.__context__
+        message = getattr(usage, "format_message", None)
+        if status and callable(message):
+            report_error(
+                message(),
+                status,
+                command=json_command(app, args),
+                kind=type(usage).__name__,
+                show=False,
+            )
+        return status
     except MemcapError as err:
-        console_err.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
+        report_error(
+            str(err),
+            err.exit_code,
+            command=json_command(app, args),
+            kind=type(err).__name__,
+            details=err.details,
+        )
         return err.exit_code
     except KeyboardInterrupt:
         console_err.print("interrupted")
