@@ -1,11 +1,18 @@
 import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bounds.errors import MemcapError
 from proofs import cli
-from proofs.data import make_dataset, save_dataset
+from proofs.data import DuplicateRowsWarning, load_dataset, make_dataset, save_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_error_messages_print_literally(monkeypatch, capsys):
@@ -94,3 +101,37 @@ def test_no_json_for_commands_without_the_option(capsys):
     assert cli.main(["plot", "--json", "--n", "10", "--delta", "0.1", "--d", "2", "-o", "x.png"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "No such option: --json" in err
+
+
+# -- warnings ---------------------------------------------------------------------------
+def _duplicated(tmp_path):
+    ds = make_dataset(30, 3, 3, 0.05, seed=1)
+    path = tmp_path / "dup.npz"
+    np.savez(path, X=np.vstack([ds.X, ds.X[[3]]]), y=np.concatenate([ds.y, ds.y[[3]]]))
+    return path
+
+
+def test_duplicate_rows_warning_is_one_clean_line(tmp_path):
+    data = _duplicated(tmp_path)
+    env = {**os.environ, "COLUMNS": "250", "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "default"}
+    run = [sys.executable, "-c", "import sys; from proofs.cli import main; sys.exit(main())"]
+    proc = subprocess.run(
+        [*run, "memorize", str(data), "-W", "8", "-o", str(tmp_path / "n.npz"), "--json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["points"] == 30
+    lines = proc.stderr.splitlines()
+    assert lines == ["warning: merged 1 duplicate row with the same label: removed row 30 (same as 3)"]
+
+
+def test_duplicate_rows_warning_in_process_and_for_library_users(tmp_path, capsys):
+    data = _duplicated(tmp_path)
+    before = warnings.showwarning
+    assert cli.main(["compare", str(data), "--methods", "two_layer", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: merged 1 duplicate row with the same label" in " ".join(err.split())
+    assert "DuplicateRowsWarning" not in err and "data.py" not in err
+    assert warnings.showwarning is before  # the command line put it back
+    with pytest.warns(DuplicateRowsWarning, match="merged 1 duplicate row"):
+        load_dataset(data)

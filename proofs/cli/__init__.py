@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import typer
 
-from proofs.cli.common import console_err, json_command, report_error, reset_output
+from proofs.cli.common import clean_warnings, console_err, json_command, report_error, reset_output
+from proofs.data import DuplicateRowsWarning
 from proofs.errors import MemcapError
 
 __all__ = ["app", "main"]
@@ -65,14 +67,17 @@ def _root(
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
-    A failure is one line on stderr; with ``--json`` the command also prints
+    Warnings of memcap's own (duplicate rows merged) are one ``warning:``
+    line on stderr. A failure is one line on stderr; with ``--json`` the command also prints
     one JSON object on stdout, ``{"ok": false, "exit_code", "error", ...}``
     (:func:`proofs.cli.common.report_error`), unless it printed its own.
     """
     args = sys.argv[1:] if argv is None else list(argv)
     reset_output()
     try:
-        app(args=args, prog_name="memcap")
+        with warnings.catch_warnings():  # puts the global showwarning back afterwards
+            warnings.showwarning = clean_warnings((DuplicateRowsWarning,))
+            app(args=args, prog_name="memcap")
     except SystemExit as ex:  # typer's standalone mode always exits; usage errors give 2
         code = ex.code
         status = code if isinstance(code, int) else (0 if code is None else 1)

@@ -1,10 +1,11 @@
-"""Helpers shared by the command modules: consoles, JSON output, errors, progress."""
+"""Helpers shared by the command modules: consoles, JSON output, errors, warnings, progress."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer
@@ -20,6 +21,7 @@ __all__ = [
     "json_command",
     "report_error",
     "reset_output",
+    "clean_warnings",
 ]
 
 console = Console()
@@ -99,6 +101,32 @@ def report_error(
 def reset_output() -> None:
     """Forget earlier output: a new command line starts (:func:`report_error` relies on it)."""
     _JsonOutput.written = False
+
+
+def clean_warnings(categories: tuple[type[Warning], ...]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints ``categories`` as one ``warning:`` line on stderr.
+
+    No file name, line number or source line: the message is meant for the
+    person at the command line. Other warnings go to the ``showwarning`` in
+    place when this is called. Install it inside ``warnings.catch_warnings()``,
+    which puts the old one back.
+    """
+    fallback = warnings.showwarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, categories):
+            console_err.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+        else:
+            fallback(message, category, filename, lineno, file, line)
+
+    return show
 
 
 def progress(enabled: bool = True) -> Progress:
