@@ -317,12 +317,20 @@ def smallest_method(
     depth: int | None = None,
     params: int | None = None,
     methods: list[str] | None = None,
+    measured: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The method with the fewest parameters that meets the limits, and why.
 
     Returns ``{"method", "reason", "candidates"}``; ``candidates`` maps every
     method to its sizes, or to the reason it cannot meet the limits. Ties go
     to the method listed first in :data:`SIZE_FORMULAS`.
+
+    ``measured`` holds what the builder of ``ours`` and ``constant_width``
+    measures on the data, :func:`proofs.construction.plan_inputs` (``n_b``,
+    ``n_c``, ``label_min``, ``ties``): with it their sizes are those of the
+    networks built with the same seed. Without it they are sized for the
+    guaranteed code bits :func:`bounds.upper.code_bits`, which the realized
+    projection gap usually beats by a few bits (giving other layouts).
 
     Raises
     ------
@@ -336,10 +344,14 @@ def smallest_method(
     ('one_layer', 'one_layer: fewest parameters (161) among the methods meeting depth <= 1; ...')
     """
     names = list(SIZE_FORMULAS) if methods is None else methods
+    realized = {k: v for k, v in (measured or {}).items() if k in ("n_b", "n_c", "label_min", "ties")}
     cands: dict[str, Any] = {}
     for name in names:
+        extra = realized if name in ("ours", "constant_width") else {}
         try:
-            cands[name] = SIZE_FORMULAS[name](N, d, C, delta, width=width, depth=depth, params=params)
+            cands[name] = SIZE_FORMULAS[name](
+                N, d, C, delta, width=width, depth=depth, params=params, **extra
+            )
         except MemcapError as err:  # infeasible, or outside a method's domain (N = 1 for ours)
             cands[name] = str(err)
     ok = {k: v for k, v in cands.items() if isinstance(v, dict)}

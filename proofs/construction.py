@@ -89,6 +89,7 @@ __all__ = [
     "label_readout",
     "float64_selection",
     "memorize",
+    "plan_inputs",
     "build_with_layout",
 ]
 
@@ -708,20 +709,11 @@ def memorize(
     """
     times: dict[str, float] = {}
     clock = time.perf_counter()
-    Xa = np.ascontiguousarray(np.asarray(X, dtype=np.float64))
-    if Xa.ndim != 2 or Xa.shape[0] < 2 or Xa.shape[1] < 1:
-        raise DataError(f"need a 2-D array of at least 2 points, got shape {Xa.shape}")
-    if not np.all(np.isfinite(Xa)):
-        rows = np.unique(np.nonzero(~np.isfinite(Xa))[0])[:10].tolist()
-        raise DataError(f"points contain NaN or inf in rows {rows}")
+    Xa, labels = _checked(X, y, delta)
     N, d = Xa.shape
-    labels = _labels(y, N)
-    if delta is not None and not (0 < delta <= 2):
-        raise ParameterError(f"delta must lie in (0, 2], got {delta}")
     label_min = int(labels.min())
     shifted = labels - label_min
     C = int(len(np.unique(labels)))
-    n_c = label_bits(int(shifted.max()) + 1)
 
     fit = None
     if width == 1 and max_weight_bits is None:  # Lemma 13: the direction depends on the labels
@@ -737,10 +729,11 @@ def memorize(
 
     clock = time.perf_counter()
     e, n_b, codes = (fit.e, fit.n_b, fit.codes) if fit is not None else integer_codes(Xa, pr)
-    ties = int(np.count_nonzero(np.diff(shifted[pr.order]) == 0))
+    measured = _measured(Xa, labels, n_b, pr)  # what plan_inputs reports to the size formulas
+    n_c, ties = measured["n_c"], measured["ties"]
     lay = plan(
-        N, d, n_b, n_c, width=width, depth=depth, params=params,
-        max_weight_bits=max_weight_bits, label_min=label_min, ties=ties, fits_clamp=fit is not None,
+        **measured, width=width, depth=depth, params=params,
+        max_weight_bits=max_weight_bits, fits_clamp=fit is not None,
     )
     times["codes"] = time.perf_counter() - clock
     if progress:
@@ -782,6 +775,62 @@ def memorize(
     report["built"] = _sizes(net)
     report["first_layer_bits"] = max(abs(v).bit_length() for v in net.layers[0].integers())
     return Construction(net, report)
+
+
+def _checked(X: Any, y: Any, delta: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The points as a float64 array and the labels as int64, checked as :func:`memorize` needs them."""
+    Xa = np.ascontiguousarray(np.asarray(X, dtype=np.float64))
+    if Xa.ndim != 2 or Xa.shape[0] < 2 or Xa.shape[1] < 1:
+        raise DataError(f"need a 2-D array of at least 2 points, got shape {Xa.shape}")
+    if not np.all(np.isfinite(Xa)):
+        rows = np.unique(np.nonzero(~np.isfinite(Xa))[0])[:10].tolist()
+        raise DataError(f"points contain NaN or inf in rows {rows}")
+    labels = _labels(y, Xa.shape[0])
+    if delta is not None and not (0 < delta <= 2):
+        raise ParameterError(f"delta must lie in (0, 2], got {delta}")
+    return Xa, labels
+
+
+def _measured(Xa: np.ndarray, labels: np.ndarray, n_b: int, pr: Projection) -> dict[str, int]:
+    """What :func:`bounds.upper.plan` is given about the data, besides the requested sizes."""
+    label_min = int(labels.min())
+    shifted = labels - label_min
+    N, d = Xa.shape
+    return {
+        "N": N,
+        "d": d,
+        "n_b": n_b,
+        "n_c": label_bits(int(shifted.max()) + 1),
+        "label_min": label_min,
+        "ties": int(np.count_nonzero(np.diff(shifted[pr.order]) == 0)),
+    }
+
+
+def plan_inputs(X: Any, y: Any, *, seed: int = 0, delta: float | None = None) -> dict[str, int]:
+    """The data's numbers :func:`memorize` plans its layout with, measured the same way.
+
+    ``N``, ``d``, the code bits ``n_b`` of the projection gap that the seeded
+    direction realizes (usually a few bits below the guaranteed
+    :func:`bounds.upper.code_bits`), the label bits ``n_c``, ``label_min`` and
+    ``ties``. Passed to :func:`bounds.upper.construction_sizes` (with ``C``,
+    ``delta`` and the requested sizes), they give exactly the sizes
+    :func:`memorize` builds with the same ``seed`` and ``delta``, for every
+    width but 1 (whose direction is searched by the labels) and without
+    ``max_weight_bits``. Costs one projection: nothing is built.
+
+    >>> import numpy as np
+    >>> from bounds.upper import construction_sizes
+    >>> X = np.array([[0.0, 0.5], [0.5, 0.0], [-0.5, -0.5], [0.25, 0.25]])
+    >>> m = plan_inputs(X, [1, 2, 1, 3])
+    >>> sizes = construction_sizes(m["N"], m["d"], 3, 0.25, width=6, **{k: m[k] for k in
+    ...     ("n_b", "n_c", "label_min", "ties")})
+    >>> sizes["params"] == memorize(X, [1, 2, 1, 3], width=6).network.params
+    True
+    """
+    Xa, labels = _checked(X, y, delta)
+    pr = projection(Xa, seed=seed, delta=delta)
+    _, n_b, _ = integer_codes(Xa, pr)
+    return _measured(Xa, labels, n_b, pr)
 
 
 _POW2 = np.array([1 << i for i in range(63)], dtype=np.int64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -229,6 +230,41 @@ def test_auto_builds_the_method_with_fewest_params():
     assert (name, built.network.width) == ("ours", 2) and reason.startswith("ours: fewest parameters")
     with pytest.raises(InfeasibleError, match="width 1: no width-1 network"):
         build_with_method("auto", ds.X, ds.y, width=1)  # only ours builds width 1; the labels decide
+
+
+def _quoted(reason: str) -> dict[str, int]:
+    """Method -> parameter count, as the reason of ``auto`` quotes them."""
+    counts = {m: int(p) for m, p in re.findall(r"^(\w+): fewest parameters \((\d+)\)", reason)}
+    if "others: " in reason:
+        counts.update({m: int(p) for m, p in re.findall(r"(\w+) (\d+)", reason.split("others: ")[1])})
+    return counts
+
+
+# N = 140 at width 9 is the smallest generated set where sizing our construction
+# for the guaranteed code bits, not the realized ones, quoted other counts.
+@pytest.mark.parametrize(
+    ("n", "d", "classes", "delta", "limits"),
+    [
+        (140, 2, 2, 0.01, {"width": 9}),
+        (300, 8, 10, 0.01, {"width": 9}),
+        (700, 3, 3, 0.05, {"width": 16}),
+        (1000, 8, 10, 0.01, {"width": 12}),
+        (200, 3, 3, 0.05, {"width": 24, "depth": 40}),
+        (400, 4, 3, 0.05, {"depth": 60}),
+        (300, 2, 2, 0.02, {}),
+    ],
+)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_auto_reason_quotes_the_counts_built(n, d, classes, delta, limits, seed):
+    pytest.importorskip("proofs.construction", reason="auto sizes the main construction too")
+    ds = make_dataset(n, d, classes, delta, seed=0)
+    built, name, reason = build_with_method("auto", ds.X, ds.y, seed=seed, **limits)
+    quoted = _quoted(reason)
+    assert quoted[name] == built.network.params, reason
+    for other in ("ours", "constant_width"):
+        if other in quoted and other != name:
+            again, _, _ = build_with_method(other, ds.X, ds.y, seed=seed, **limits)
+            assert quoted[other] == again.network.params, (other, reason)
 
 
 def test_memorize_cli_method(tmp_path, capsys, monkeypatch):

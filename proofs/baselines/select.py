@@ -2,8 +2,11 @@
 
 ``auto`` asks :func:`bounds.baselines.smallest_method` which method meets the
 width, depth and parameter limits with the fewest parameters (formulas only,
-nothing is built to decide), then builds that one. ``memcap memorize
---method`` calls :func:`build_with_method`.
+nothing is built to decide), then builds that one. Our construction and
+``constant_width`` are sized with the code bits their builder measures on the
+data (:func:`proofs.construction.plan_inputs`, one projection with the same
+seed), so the parameter counts in the reason are those of the networks built.
+``memcap memorize --method`` calls :func:`build_with_method`.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ def choose_method(
     width: int | None = None,
     depth: int | None = None,
     params: int | None = None,
+    seed: int = 0,
 ) -> tuple[str, str]:
-    """The method ``auto`` builds for these data and limits, and the reason.
+    """The method ``auto`` builds for these data and limits (and ``seed``), and the reason.
 
     At width 1 only ``ours`` applies, and whether it can depends on the labels
     (``docs/theory/upper.md``, Lemma 13): ``ours`` is chosen and decides on the data.
@@ -52,7 +56,14 @@ def choose_method(
     delta2 = data_delta_squared(X)
     delta = 2.0 if delta2 is None else min(2.0, math.sqrt(delta2))
     names = [m for m in available_methods() if m in METHOD_CHOICES]
-    pick = smallest_method(n, d, C, delta, width=width, depth=depth, params=params, methods=names)
+    measured = None
+    if "ours" in names:  # proofs.construction is installed; constant_width runs it too
+        from proofs.construction import plan_inputs
+
+        measured = plan_inputs(X, y, seed=seed)
+    pick = smallest_method(
+        n, d, C, delta, width=width, depth=depth, params=params, methods=names, measured=measured
+    )
     return pick["method"], pick["reason"]
 
 
@@ -84,7 +95,7 @@ def build_with_method(
     """
     table = available_methods()
     if method == "auto":
-        name, reason = choose_method(X, y, width=width, depth=depth, params=params)
+        name, reason = choose_method(X, y, width=width, depth=depth, params=params, seed=seed)
     elif method in table:
         name, reason = method, "asked for"
     else:
