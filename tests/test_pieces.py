@@ -100,17 +100,19 @@ def _networks(draw: st.DrawFn) -> tuple[list[AffineLayer], int]:
     st.sampled_from([0, 45, 70]),
     st.sampled_from([1, 2, 7, 2**40]),
     _networks(),
+    st.booleans(),
 )
 def test_layers_equal_fraction_arithmetic(offsets: list[int], shift: int, D: int,
-                                          net: tuple[list[AffineLayer], int]) -> None:
+                                          net: tuple[list[AffineLayer], int], fused: bool) -> None:
     """Affine maps and ReLUs over all units at once give every unit's exact value at every point."""
     layers, n_out = net
     line = _line([o * 7 for o in offsets], 0, D)
     line = pieces.Line(np.array([int(v) << shift for v in line.S], dtype=object), D) if shift else line
     state = pieces.first_unit(line)
     for i, layer in enumerate(layers):
-        state = pieces.affine(line, state, layer)
-        if i < len(layers) - 1:
+        hidden = i < len(layers) - 1
+        state = pieces.affine(line, state, layer, relu=hidden and fused)
+        if hidden and not fused:
             state = pieces.relu(line, state)
     S = [int(v) for v in line.S]
     expected = [_reference(Fraction(v, D), layers) for v in S]
@@ -181,9 +183,7 @@ def test_carried_accumulators_keep_their_prefix(steps: list[tuple[int, int]], of
     layers.append(AffineLayer.from_dense([[0, 1]], [0]))
     state, kept = pieces.first_unit(line), 0
     for i, layer in enumerate(layers):
-        state = pieces.affine(line, state, layer)
-        if i < len(layers) - 1:
-            state = pieces.relu(line, state)
+        state = pieces.affine(line, state, layer, relu=i < len(layers) - 1)
         kept += len(state.prefix)
     num, den = pieces.values(line, state, 0)
     expected = [_reference(Fraction(int(v)), layers)[0] for v in line.S]
@@ -228,14 +228,35 @@ def test_twins_whose_shift_leaves_int64_use_python_ints() -> None:
 @given(st.lists(st.integers(-200, 200), min_size=1, max_size=60, unique=True),
        st.sampled_from([1, 3, 4, 2**40]),
        st.lists(st.tuples(st.integers(-50, 50).filter(bool), st.integers(-(2**45), 2**45)), min_size=1,
-                max_size=6))
-def test_relu_cuts_at_the_exact_crossing(S: list[int], D: int, lines: list[tuple[int, int]]) -> None:
+                max_size=6), st.booleans())
+def test_relu_cuts_at_the_exact_crossing(S: list[int], D: int, lines: list[tuple[int, int]],
+                                         fused: bool) -> None:
     """``ReLU(a s + b)`` on values of either sign, crossing between or at the values."""
     line = pieces.Line(np.array(sorted(S), dtype=np.int64), D)
     bs = [b if abs(b) > 2**40 else b % 1000 - 500 for _, b in lines]
     layer = AffineLayer.from_dense([[a * D] for a, _ in lines], bs)
-    state = pieces.relu(line, pieces.affine(line, pieces.first_unit(line), layer))
+    state = pieces.affine(line, pieces.first_unit(line), layer, relu=fused)
+    state = state if fused else pieces.relu(line, state)
     for u, ((a, _), b) in enumerate(zip(lines, bs, strict=True)):
         num, den = pieces.values(line, state, u)
         got = [Fraction(int(x), int(y)) for x, y in zip(num, den, strict=True)]
         assert got == [max(Fraction(a * D * v, D) + b, Fraction(0)) for v in sorted(S)]
+
+
+@FAST
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(-9, 9)), min_size=1, max_size=6),
+       st.lists(st.integers(-3000, 3000), min_size=2, max_size=5, unique=True), st.booleans())
+def test_rows_with_equal_weights_equal_fraction_arithmetic(terms: list[tuple[int, int]], biases: list[int],
+                                                           fused: bool) -> None:
+    """Outputs that differ only in their bias (copies of one, shifted), with their ReLU."""
+    line = pieces.Line(np.arange(0, 1200, 3, dtype=np.int64), 1)
+    first = AffineLayer.from_dense([[1]] * len(terms), [-t for t, _ in terms])  # ReLU(s - t)
+    row = [w for _, w in terms]
+    layers = [first, AffineLayer.from_dense([row] * len(biases), biases), AffineLayer.from_dense(
+        [[1] * len(biases)], [0])]
+    state = pieces.relu(line, pieces.affine(line, pieces.first_unit(line), first))
+    state = pieces.affine(line, state, layers[1], relu=fused)
+    state = state if fused else pieces.relu(line, state)
+    state = pieces.affine(line, state, layers[2])
+    num, _ = pieces.values(line, state, 0)
+    assert [int(v) for v in num] == [int(_reference(Fraction(int(v)), layers)[0]) for v in line.S]

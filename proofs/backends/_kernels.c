@@ -4,16 +4,19 @@
    unit whose values leave (-2**61, 2**61) is reported, not rounded, so the
    caller forms it with Python ints. Same results as the numpy loops.
 
-   affine: each output's pieces from its inputs' pieces, by merging their
-           piece starts (a scan of the cursors for a small fan-in, a heap
-           for a large one) and a running sum of the weighted changes.
-   relu:   each piece cut where a s + b changes sign (s = sI + R / D,
-           decided exactly by a binary search), negative parts set to 0.
+   affine:  each output's pieces from its inputs' pieces, by merging their
+            piece starts (a scan of the cursors for a small fan-in, a heap
+            for a large one) and a running sum of the weighted changes;
+            optionally followed by the ReLU, piece by piece.
+   relu:    each piece cut where a s + b changes sign (s = sI + R / D,
+            decided exactly by a binary search), negative parts set to 0.
+   shifted: copies of units with their intercepts moved.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef __int128 i128;
 
@@ -51,142 +54,6 @@ static void sift_down(Cursor **h, int64_t n, int64_t k) {
     }
 }
 
-/* One output: pieces written from out[0]; returns their count, or -1 if a value does not fit. */
-static int64_t merge_one(Cursor *cur, int64_t f, int64_t bias, int64_t K, Cursor **heap,
-                         int64_t *os, int64_t *oa, int64_t *ob, int *sloped) {
-    i128 acc_a = 0, acc_b = bias;
-    int64_t count = 0, pos = 0;
-    int bad = 0, use_heap = f > 8;
-    int64_t hn = 0;
-    if (use_heap) {
-        for (int64_t j = 0; j < f; j++) heap[hn++] = &cur[j];
-        for (int64_t k = hn / 2 - 1; k >= 0; k--) sift_down(heap, hn, k);
-    }
-    for (;;) {
-        if (use_heap) {
-            while (hn && heap[0]->next == pos) {
-                bad |= advance(heap[0], &acc_a, &acc_b);
-                sift_down(heap, hn, 0);
-            }
-        } else {
-            for (int64_t j = 0; j < f; j++)
-                if (cur[j].next == pos) bad |= advance(&cur[j], &acc_a, &acc_b);
-        }
-        if (bad || !fits(acc_a) || !fits(acc_b)) return -1;
-        if (count == 0 || (int64_t)acc_a != oa[count - 1] || (int64_t)acc_b != ob[count - 1]) {
-            os[count] = pos;
-            oa[count] = (int64_t)acc_a;
-            ob[count] = (int64_t)acc_b;
-            if (acc_a) *sloped = 1;
-            count++;
-        }
-        int64_t nxt = NONE;
-        if (use_heap) {
-            if (hn) nxt = heap[0]->next;
-        } else {
-            for (int64_t j = 0; j < f; j++)
-                if (cur[j].next < nxt) nxt = cur[j].next;
-        }
-        if (nxt >= K) return count;
-        pos = nxt;
-    }
-}
-
-typedef struct { Py_buffer view; int held; } Buf;
-
-static int get(PyObject *obj, Buf *b, int writable, Py_ssize_t need) {
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, &b->view, flags) < 0) return -1;
-    b->held = 1;
-    if (b->view.itemsize != 8 || b->view.len < need * 8) {
-        PyErr_SetString(PyExc_ValueError, "expected an int64 array of the right length");
-        return -1;
-    }
-    return 0;
-}
-
-static void release(Buf *bufs, int n) {
-    for (int i = 0; i < n; i++)
-        if (bufs[i].held) PyBuffer_Release(&bufs[i].view);
-}
-
-#define I64(k) ((int64_t *)bufs[k].view.buf)
-
-/* affine(eptr, sp, ap, bp, cnt, w, bias, K, out_s, out_a, out_b, out_ptr, status) -> sloped
-
-   Output o reads edges eptr[o]:eptr[o+1]; edge e is the unit whose pieces
-   are cnt[e] int64 values at addresses sp[e], ap[e] (0: no slopes), bp[e],
-   with weight w[e]. Output o's pieces go to out_*[out_ptr[o]:out_ptr[o+1]],
-   out_ptr[o+1] - out_ptr[o] = 0 and status[o] = 1 when a value does not fit.
-   The outputs need room for sum(cnt) + n_out pieces. */
-static PyObject *affine(PyObject *self, PyObject *args) {
-    PyObject *o[12];
-    long long K;
-    if (!PyArg_ParseTuple(args, "OOOOOOOLOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &K,
-                          &o[7], &o[8], &o[9], &o[10], &o[11]))
-        return NULL;
-    Buf bufs[12] = {{0}};
-    PyObject *result = NULL;
-    Cursor *cur = NULL;
-    Cursor **heap = NULL;
-    if (get(o[0], &bufs[0], 0, 1) < 0) goto done;
-    int64_t n_out = bufs[0].view.len / 8 - 1;
-    if (get(o[1], &bufs[1], 0, 0) < 0) goto done;
-    int64_t n_edges = bufs[1].view.len / 8;
-    for (int k = 2; k < 6; k++)
-        if (get(o[k], &bufs[k], 0, n_edges) < 0) goto done;
-    if (get(o[6], &bufs[6], 0, n_out) < 0) goto done;
-    if (get(o[10], &bufs[10], 1, n_out + 1) < 0) goto done;
-    int64_t cap = n_out;
-    for (int64_t e = 0; e < n_edges; e++) cap += I64(4)[e];
-    for (int k = 7; k < 10; k++)
-        if (get(o[k - 0], &bufs[k], 1, cap) < 0) goto done;
-    if (PyObject_GetBuffer(o[11], &bufs[11].view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
-    bufs[11].held = 1;
-    if (bufs[11].view.len < n_out) {
-        PyErr_SetString(PyExc_ValueError, "status needs a byte per output");
-        goto done;
-    }
-    int64_t fmax = 1;
-    for (int64_t j = 0; j < n_out; j++)
-        if (I64(0)[j + 1] - I64(0)[j] > fmax) fmax = I64(0)[j + 1] - I64(0)[j];
-    cur = malloc(sizeof(Cursor) * fmax);
-    heap = malloc(sizeof(Cursor *) * fmax);
-    if (!cur || !heap) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    int sloped = 0;
-    uint8_t *status = (uint8_t *)bufs[11].view.buf;
-    int64_t *ptr = I64(10), at = 0;
-    Py_BEGIN_ALLOW_THREADS
-    ptr[0] = 0;
-    for (int64_t j = 0; j < n_out; j++) {
-        int64_t lo = I64(0)[j], f = I64(0)[j + 1] - lo;
-        for (int64_t e = 0; e < f; e++) {
-            Cursor *c = &cur[e];
-            c->s = (const int64_t *)(intptr_t)I64(1)[lo + e];
-            c->a = (const int64_t *)(intptr_t)I64(2)[lo + e];
-            c->b = (const int64_t *)(intptr_t)I64(3)[lo + e];
-            c->n = I64(4)[lo + e];
-            c->w = I64(5)[lo + e];
-            c->i = -1;
-            c->next = c->n ? c->s[0] : NONE;
-        }
-        int64_t got = merge_one(cur, f, I64(6)[j], K, heap, I64(7) + at, I64(8) + at, I64(9) + at, &sloped);
-        status[j] = got < 0;
-        at += got < 0 ? 0 : got;
-        ptr[j + 1] = at;
-    }
-    Py_END_ALLOW_THREADS
-    result = PyBool_FromLong(sloped);
-done:
-    free(cur);
-    free(heap);
-    release(bufs, 12);
-    return result;
-}
-
 /* Whether s_k = sI[k] + R[k] / D lies above qf + r / q (at or above when not strict). */
 static int above(const int64_t *sI, const int64_t *R, int64_t D, int64_t k, int64_t qf, int64_t r,
                  int64_t q, int strict) {
@@ -211,17 +78,200 @@ static int64_t cut(const int64_t *sI, const int64_t *R, int64_t D, int64_t a, in
     return lo;
 }
 
+/* Pieces written one unit at a time: equal neighbours merged, slopes kept only if wanted. */
+typedef struct {
+    int64_t *s, *a, *b;        /* where the unit's pieces go (a NULL: slopes not kept) */
+    int64_t count, last_a, last_b;
+    int sloped;
+    const int64_t *sI, *R;     /* the line, for the ReLU (sI NULL: no ReLU) */
+    int64_t D, K;
+} Out;
+
+static void put(Out *o, int64_t pos, int64_t a, int64_t b) {
+    if (o->count && a == o->last_a && b == o->last_b) return;
+    o->last_a = a;
+    o->last_b = b;
+    o->s[o->count] = pos;
+    if (o->a) o->a[o->count] = a;
+    o->b[o->count] = b;
+    if (a) o->sloped = 1;
+    o->count++;
+}
+
+/* The piece a s + b on positions [start, end), after the ReLU when the writer applies it. */
+static void piece(Out *o, int64_t start, int64_t end, int64_t a, int64_t b) {
+    if (!o->sI) {
+        put(o, start, a, b);
+    } else if (a == 0) {
+        put(o, start, 0, b > 0 ? b : 0);
+    } else {
+        int64_t c = cut(o->sI, o->R, o->D, a, b, start, end);
+        int on_left = a < 0;
+        if (c > start) put(o, start, on_left ? a : 0, on_left ? b : 0);
+        if (c < end) put(o, c, on_left ? 0 : a, on_left ? 0 : b);
+    }
+}
+
+/* One output into o (from o->s etc.); returns its pieces' count, or -1 if a value does not fit. */
+static int64_t merge_one(Cursor *cur, int64_t f, int64_t bias, Cursor **heap, Out *o) {
+    i128 acc_a = 0, acc_b = bias;
+    int64_t pos = 0, start = 0, pre_a = 0, pre_b = 0, K = o->K;
+    int bad = 0, use_heap = f > 8, first = 1;
+    int64_t hn = 0;
+    if (use_heap) {
+        for (int64_t j = 0; j < f; j++) heap[hn++] = &cur[j];
+        for (int64_t k = hn / 2 - 1; k >= 0; k--) sift_down(heap, hn, k);
+    }
+    for (;;) {
+        if (use_heap) {
+            while (hn && heap[0]->next == pos) {
+                bad |= advance(heap[0], &acc_a, &acc_b);
+                sift_down(heap, hn, 0);
+            }
+        } else {
+            for (int64_t j = 0; j < f; j++)
+                if (cur[j].next == pos) bad |= advance(&cur[j], &acc_a, &acc_b);
+        }
+        if (bad || !fits(acc_a) || !fits(acc_b)) return -1;
+        if (first || (int64_t)acc_a != pre_a || (int64_t)acc_b != pre_b) {
+            if (!first) piece(o, start, pos, pre_a, pre_b);
+            first = 0;
+            start = pos;
+            pre_a = (int64_t)acc_a;
+            pre_b = (int64_t)acc_b;
+        }
+        int64_t nxt = NONE;
+        if (use_heap) {
+            if (hn) nxt = heap[0]->next;
+        } else {
+            for (int64_t j = 0; j < f; j++)
+                if (cur[j].next < nxt) nxt = cur[j].next;
+        }
+        if (nxt >= K) {
+            piece(o, start, K, pre_a, pre_b);
+            return o->count;
+        }
+        pos = nxt;
+    }
+}
+
+typedef struct { Py_buffer view; int held; } Buf;
+
+static int get(PyObject *obj, Buf *b, int writable, Py_ssize_t need) {
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, &b->view, flags) < 0) return -1;
+    b->held = 1;
+    if (b->view.itemsize != 8 || b->view.len < need * 8) {
+        PyErr_SetString(PyExc_ValueError, "expected an int64 array of the right length");
+        return -1;
+    }
+    return 0;
+}
+
+static void release(Buf *bufs, int n) {
+    for (int i = 0; i < n; i++)
+        if (bufs[i].held) PyBuffer_Release(&bufs[i].view);
+}
+
+#define I64(k) ((int64_t *)bufs[k].view.buf)
+
+/* affine(eptr, sp, ap, bp, cnt, w, bias, sI, R, D, out_s, out_a, out_b, out_ptr, status) -> sloped
+
+   Output o reads edges eptr[o]:eptr[o+1]; edge e is the unit whose pieces
+   are cnt[e] int64 values at addresses sp[e], ap[e] (0: no slopes), bp[e],
+   with weight w[e]. Output o's pieces go to out_*[out_ptr[o]:out_ptr[o+1]],
+   out_ptr[o+1] - out_ptr[o] = 0 and status[o] = 1 when a value does not fit.
+   sI and R (length K) are the line; with D > 0 the ReLU is applied too.
+   The outputs need room for 2 (sum(cnt) + n_out) pieces; when no edge has
+   slopes, out_a is not written (the result then has none). */
+static PyObject *affine(PyObject *self, PyObject *args) {
+    PyObject *o[14];
+    long long D;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOLOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7],
+                          &o[8], &D, &o[9], &o[10], &o[11], &o[12], &o[13]))
+        return NULL;
+    Buf bufs[14];
+    memset(bufs, 0, sizeof bufs);
+    PyObject *result = NULL;
+    Cursor *cur = NULL;
+    Cursor **heap = NULL;
+    if (get(o[0], &bufs[0], 0, 1) < 0) goto done;
+    int64_t n_out = bufs[0].view.len / 8 - 1;
+    if (get(o[1], &bufs[1], 0, 0) < 0) goto done;
+    int64_t n_edges = bufs[1].view.len / 8;
+    for (int k = 2; k < 6; k++)
+        if (get(o[k], &bufs[k], 0, n_edges) < 0) goto done;
+    if (get(o[6], &bufs[6], 0, n_out) < 0) goto done;
+    if (get(o[7], &bufs[7], 0, 1) < 0) goto done;
+    int64_t K = bufs[7].view.len / 8;
+    if (get(o[8], &bufs[8], 0, K) < 0) goto done;
+    if (get(o[12], &bufs[12], 1, n_out + 1) < 0) goto done;
+    int64_t cap = n_out;
+    for (int64_t e = 0; e < n_edges; e++) cap += I64(4)[e];
+    for (int k = 9; k < 12; k++)
+        if (get(o[k], &bufs[k], 1, 2 * cap) < 0) goto done;
+    if (PyObject_GetBuffer(o[13], &bufs[13].view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
+    bufs[13].held = 1;
+    if (bufs[13].view.len < n_out) {
+        PyErr_SetString(PyExc_ValueError, "status needs a byte per output");
+        goto done;
+    }
+    int64_t fmax = 1;
+    for (int64_t j = 0; j < n_out; j++)
+        if (I64(0)[j + 1] - I64(0)[j] > fmax) fmax = I64(0)[j + 1] - I64(0)[j];
+    cur = malloc(sizeof(Cursor) * fmax);
+    heap = malloc(sizeof(Cursor *) * fmax);
+    if (!cur || !heap) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int sloped = 0, any_a = 0;
+    uint8_t *status = (uint8_t *)bufs[13].view.buf;
+    int64_t *ptr = I64(12), at = 0;
+    for (int64_t e = 0; e < n_edges; e++) any_a |= I64(2)[e] != 0;
+    Py_BEGIN_ALLOW_THREADS
+    ptr[0] = 0;
+    for (int64_t j = 0; j < n_out; j++) {
+        int64_t lo = I64(0)[j], f = I64(0)[j + 1] - lo;
+        for (int64_t e = 0; e < f; e++) {
+            Cursor *c = &cur[e];
+            c->s = (const int64_t *)(intptr_t)I64(1)[lo + e];
+            c->a = (const int64_t *)(intptr_t)I64(2)[lo + e];
+            c->b = (const int64_t *)(intptr_t)I64(3)[lo + e];
+            c->n = I64(4)[lo + e];
+            c->w = I64(5)[lo + e];
+            c->i = -1;
+            c->next = c->n ? c->s[0] : NONE;
+        }
+        Out out = {I64(9) + at, any_a ? I64(10) + at : NULL, I64(11) + at, 0, 0, 0, 0,
+                   D > 0 ? I64(7) : NULL, I64(8), D, K};
+        int64_t got = merge_one(cur, f, I64(6)[j], heap, &out);
+        sloped |= out.sloped && got >= 0;
+        status[j] = got < 0;
+        at += got < 0 ? 0 : got;
+        ptr[j + 1] = at;
+    }
+    Py_END_ALLOW_THREADS
+    result = PyBool_FromLong(sloped);
+done:
+    free(cur);
+    free(heap);
+    release(bufs, 14);
+    return result;
+}
+
 /* relu(ptr, starts, A or None, B, sI, R, D, out_s, out_a, out_b, out_ptr) -> sloped
 
    Values |a|, |b| < 2**61, sI int64, 0 <= R < D < 2**62. The outputs need
-   room for twice the pieces. */
+   room for twice the pieces; out_a is written only when A is given. */
 static PyObject *relu(PyObject *self, PyObject *args) {
     PyObject *o[10];
     long long D;
     if (!PyArg_ParseTuple(args, "OOOOOOLOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &D, &o[6], &o[7],
                           &o[8], &o[9]))
         return NULL;
-    Buf bufs[10] = {{0}};
+    Buf bufs[10];
+    memset(bufs, 0, sizeof bufs);
     PyObject *result = NULL;
     if (get(o[0], &bufs[0], 0, 1) < 0) goto done;
     int64_t n_units = bufs[0].view.len / 8 - 1;
@@ -237,44 +287,16 @@ static PyObject *relu(PyObject *self, PyObject *args) {
         if (get(o[k], &bufs[k], 1, 2 * n) < 0) goto done;
     if (get(o[9], &bufs[9], 1, n_units + 1) < 0) goto done;
     const int64_t *ptr = I64(0), *st = I64(1), *A = has_a ? I64(2) : NULL, *B = I64(3);
-    const int64_t *sI = I64(4), *R = I64(5);
-    int64_t *os = I64(6), *oa = I64(7), *ob = I64(8), *optr = I64(9);
-    int64_t at = 0;
+    int64_t *optr = I64(9), at = 0;
     int sloped = 0;
     Py_BEGIN_ALLOW_THREADS
     optr[0] = 0;
     for (int64_t u = 0; u < n_units; u++) {
-        int64_t first = at;
-        for (int64_t p = ptr[u]; p < ptr[u + 1]; p++) {
-            int64_t start = st[p], end = p + 1 < ptr[u + 1] ? st[p + 1] : K;
-            int64_t a = A ? A[p] : 0, b = B[p];
-            int64_t part_s[2], part_a[2], part_b[2];
-            int parts = 0;
-            if (a == 0) {
-                part_s[0] = start; part_a[0] = 0; part_b[0] = b > 0 ? b : 0; parts = 1;
-            } else {
-                int64_t c = cut(sI, R, D, a, b, start, end);
-                int64_t on_left = a < 0;
-                if (c > start) {
-                    part_s[parts] = start;
-                    part_a[parts] = on_left ? a : 0;
-                    part_b[parts] = on_left ? b : 0;
-                    parts++;
-                }
-                if (c < end) {
-                    part_s[parts] = c;
-                    part_a[parts] = on_left ? 0 : a;
-                    part_b[parts] = on_left ? 0 : b;
-                    parts++;
-                }
-            }
-            for (int k = 0; k < parts; k++) {
-                if (at > first && oa[at - 1] == part_a[k] && ob[at - 1] == part_b[k]) continue;
-                os[at] = part_s[k]; oa[at] = part_a[k]; ob[at] = part_b[k];
-                if (part_a[k]) sloped = 1;
-                at++;
-            }
-        }
+        Out out = {I64(6) + at, A ? I64(7) + at : NULL, I64(8) + at, 0, 0, 0, 0, I64(4), I64(5), D, K};
+        for (int64_t p = ptr[u]; p < ptr[u + 1]; p++)
+            piece(&out, st[p], p + 1 < ptr[u + 1] ? st[p + 1] : K, A ? A[p] : 0, B[p]);
+        sloped |= out.sloped;
+        at += out.count;
         optr[u + 1] = at;
     }
     Py_END_ALLOW_THREADS
@@ -284,56 +306,66 @@ done:
     return result;
 }
 
-/* shifted(sp, ap, bp, cnt, shift, out_s, out_a, out_b, out_ptr, status)
+/* shifted(sp, ap, bp, cnt, shift, sI, R, D, out_s, out_a, out_b, out_ptr, status) -> sloped
 
    Copies of units (cnt[e] pieces at addresses sp[e], ap[e] (0: no slopes),
-   bp[e]) with their intercepts moved by shift[e]; a copy whose values leave
-   (-2**61, 2**61) is left empty and marked in status. */
+   bp[e]) with their intercepts moved by shift[e], after the ReLU when D > 0
+   (sI, R: the line). A copy whose values leave (-2**61, 2**61) is left
+   empty and marked in status. The outputs need room for 2 sum(cnt) pieces;
+   out_a is written only when some unit has slopes. */
 static PyObject *shifted(PyObject *self, PyObject *args) {
-    PyObject *o[10];
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8],
-                          &o[9]))
+    PyObject *o[12];
+    long long D;
+    if (!PyArg_ParseTuple(args, "OOOOOOOLOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &D, &o[7],
+                          &o[8], &o[9], &o[10], &o[11]))
         return NULL;
-    Buf bufs[10] = {{0}};
+    Buf bufs[12];
+    memset(bufs, 0, sizeof bufs);
     PyObject *result = NULL;
     if (get(o[0], &bufs[0], 0, 0) < 0) goto done;
     int64_t n = bufs[0].view.len / 8, cap = 0;
     for (int k = 1; k < 5; k++)
         if (get(o[k], &bufs[k], 0, n) < 0) goto done;
+    if (get(o[5], &bufs[5], 0, 1) < 0) goto done;
+    int64_t K = bufs[5].view.len / 8;
+    if (get(o[6], &bufs[6], 0, K) < 0) goto done;
     for (int64_t e = 0; e < n; e++) cap += I64(3)[e];
-    for (int k = 5; k < 8; k++)
-        if (get(o[k], &bufs[k], 1, cap) < 0) goto done;
-    if (get(o[8], &bufs[8], 1, n + 1) < 0) goto done;
-    if (PyObject_GetBuffer(o[9], &bufs[9].view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
-    bufs[9].held = 1;
-    if (bufs[9].view.len < n) {
+    for (int k = 7; k < 10; k++)
+        if (get(o[k], &bufs[k], 1, 2 * cap) < 0) goto done;
+    if (get(o[10], &bufs[10], 1, n + 1) < 0) goto done;
+    if (PyObject_GetBuffer(o[11], &bufs[11].view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
+    bufs[11].held = 1;
+    if (bufs[11].view.len < n) {
         PyErr_SetString(PyExc_ValueError, "status needs a byte per unit");
         goto done;
     }
-    uint8_t *status = (uint8_t *)bufs[9].view.buf;
-    int64_t *os = I64(5), *oa = I64(6), *ob = I64(7), *optr = I64(8), at = 0;
+    uint8_t *status = (uint8_t *)bufs[11].view.buf;
+    int64_t *optr = I64(10), at = 0;
+    int any_a = 0, sloped = 0;
+    for (int64_t e = 0; e < n; e++) any_a |= I64(1)[e] != 0;
     Py_BEGIN_ALLOW_THREADS
     optr[0] = 0;
     for (int64_t e = 0; e < n; e++) {
         const int64_t *s = (const int64_t *)(intptr_t)I64(0)[e], *a = (const int64_t *)(intptr_t)I64(1)[e];
         const int64_t *b = (const int64_t *)(intptr_t)I64(2)[e];
-        int64_t c = I64(3)[e], sh = I64(4)[e], ok = 1;
-        for (int64_t k = 0; k < c && ok; k++) {
-            i128 v = (i128)b[k] + sh;
-            ok = fits(v);
-            os[at + k] = s[k];
-            oa[at + k] = a ? a[k] : 0;
-            ob[at + k] = (int64_t)v;
-        }
+        int64_t c = I64(3)[e], sh = I64(4)[e];
+        int ok = 1;
+        for (int64_t k = 0; k < c && ok; k++) ok = fits((i128)b[k] + sh);
         status[e] = !ok;
-        at += ok ? c : 0;
+        if (ok) {
+            Out out = {I64(7) + at, any_a ? I64(8) + at : NULL, I64(9) + at, 0, 0, 0, 0,
+                       D > 0 ? I64(5) : NULL, I64(6), D, K};
+            for (int64_t k = 0; k < c; k++)
+                piece(&out, s[k], k + 1 < c ? s[k + 1] : K, a ? a[k] : 0, b[k] + sh);
+            sloped |= out.sloped;
+            at += out.count;
+        }
         optr[e + 1] = at;
     }
     Py_END_ALLOW_THREADS
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = PyBool_FromLong(sloped);
 done:
-    release(bufs, 10);
+    release(bufs, 12);
     return result;
 }
 

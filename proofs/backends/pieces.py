@@ -341,10 +341,14 @@ def _weights(layer: AffineLayer) -> tuple[np.ndarray, np.ndarray]:
     return nums, wb
 
 
-def affine(line: Line, state: State, layer: AffineLayer) -> State:
+def affine(line: Line, state: State, layer: AffineLayer, relu: bool = False) -> State:
     """The pre-activations of ``layer`` from the units of ``state`` (after a ReLU, or the first unit).
 
-    Outputs are computed in int64 where a bound proves it safe; where the
+    With ``relu``, their ReLU (the same as :func:`relu` after, in one pass
+    where the compiled loops form the outputs).
+
+    Outputs are computed by the compiled loops where every operand is an
+    int64. Otherwise, in int64 where a bound proves it safe; where the
     bound fails but every operand is an int64 (large terms that cancel, such
     as ``w ReLU(s - t) - w ReLU(s - t - 1)``), in wrapping int64 arithmetic,
     exact modulo ``2**64``, shadowed in float64 whose error bound proves that
@@ -374,8 +378,14 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
         mode[(mode == 1) & wide] = 2
     gid, lid = np.zeros(n_out, dtype=np.int64), np.zeros(n_out, dtype=np.int64)
     groups: list[_Group] = []
+    done: list[bool] = []  # whether a group holds its units after the ReLU already
+    rep = _twins(rows, cols, nums, n_out)  # an output keeping a prefix reads its own column: no twin
+    twin = np.flatnonzero(rep != np.arange(n_out))
+    copied = np.zeros(n_out, dtype=bool)  # outputs whose pre-activations are copied by twins
+    copied[rep[twin]] = True
+    fuse = relu and _compiled_line(line)
 
-    def emit(outputs: np.ndarray) -> None:
+    def emit(outputs: np.ndarray, fused: bool) -> None:
         for m in (0, 1, 3, 2):
             members = outputs[mode[outputs] == m]
             if not len(members):
@@ -387,7 +397,7 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
                     [bias[i] for i in members.tolist()])
             failed: np.ndarray | None
             if m == 3:
-                built, failed = _emit_compiled(*args)
+                built, failed = _emit_compiled(*args, fused)
             else:
                 built, failed = _emit(*args, tbits[members], m) if m < 2 else (_combine_units(*args), None)
             if failed is not None:
@@ -395,22 +405,29 @@ def affine(line: Line, state: State, layer: AffineLayer) -> State:
                 members = members[~failed]
             if built is not None:
                 groups.append(built)
+                done.append(m == 3 and fused)
                 gid[members], lid[members] = len(groups) - 1, np.arange(len(members))
 
-    rep = _twins(rows, cols, nums, n_out)  # an output keeping a prefix reads its own column: no twin
-    twin = np.flatnonzero(rep != np.arange(n_out))
-    emit(np.flatnonzero(rep == np.arange(n_out)))
+    reps = rep == np.arange(n_out)
+    emit(np.flatnonzero(reps & (copied | (not fuse))), False)  # the copied ones before their ReLU
+    if fuse:
+        emit(np.flatnonzero(reps & ~copied), True)
     if len(twin):  # the same weights as an output already formed: its pieces, shifted by the bias
         shift = [bias[o] - bias[r] for o, r in zip(twin.tolist(), rep[twin].tolist(), strict=True)]
-        copy = _shifted_compiled if _kernels is not None else _shifted
-        built, held = copy(groups, gid[rep[twin]], lid[rep[twin]], shift)
+        reps_at = (groups, gid[rep[twin]], lid[rep[twin]], shift)
+        if _kernels is not None:
+            built, held = _shifted_compiled(*reps_at, line if fuse else None)
+        else:
+            built, held = _shifted(*reps_at)
         if built is not None:
             groups.append(built)
+            done.append(fuse)
             gid[twin[held]], lid[twin[held]] = len(groups) - 1, np.arange(len(held))
         rest = np.ones(len(twin), dtype=bool)
         rest[held] = False
-        emit(twin[rest])
-    return State(groups, gid, lid, state.den * int(layer.denom), prefixes)
+        emit(twin[rest], fuse)
+    out = State(groups, gid, lid, state.den * int(layer.denom), prefixes)
+    return _rectify(line, out, done) if relu else out
 
 
 def _from(grp: _Group, i: int, p: int) -> _Chunk:
@@ -606,27 +623,31 @@ def _addresses(groups: list[_Group], gids: np.ndarray, lids: np.ndarray
     return sp, ap, bp, cnt, held
 
 
-def _shifted_compiled(groups: list[_Group], gids: np.ndarray, lids: np.ndarray, shift: list[int]
-                      ) -> tuple[_Group | None, np.ndarray]:
-    """:func:`_shifted` by the compiled loop, which checks every shifted value exactly."""
+def _shifted_compiled(groups: list[_Group], gids: np.ndarray, lids: np.ndarray, shift: list[int],
+                      line: Line | None = None) -> tuple[_Group | None, np.ndarray]:
+    """:func:`_shifted` by the compiled loop, which checks every shifted value exactly.
+
+    With a ``line`` (int64 parts), the copies are returned after the ReLU.
+    """
     ok = np.array([not groups[g].wide and abs(v) < 2**61 for g, v in zip(gids.tolist(), shift, strict=True)],
                   dtype=bool)
     at = np.flatnonzero(ok)
     if not len(at):
         return None, at
     sp, ap, bp, cnt, _held = _addresses(groups, gids[at], lids[at])
-    cap = int(cnt.sum())
+    cap = 2 * int(cnt.sum())
     out = [_BUFFERS.take(cap) for _ in range(3)]
     ptr = np.empty(len(at) + 1, dtype=np.int64)
     status = np.zeros(len(at), dtype=np.uint8)
-    _kernels.shifted(sp, ap, bp, cnt, np.array([shift[i] for i in at.tolist()], dtype=np.int64),
-                     *out, ptr, status)
+    sI, R = (_int64(line.sI), _int64(line.R)) if line is not None else (np.zeros(1, dtype=np.int64),) * 2
+    sloped = _kernels.shifted(sp, ap, bp, cnt, np.array([shift[i] for i in at.tolist()], dtype=np.int64),
+                              sI, R, 0 if line is None else line.D, *out, ptr, status)
     good = status == 0
     if not good.any():
         return None, at[:0]
     m = int(ptr[-1])
     ptr = np.concatenate(([0], ptr[1:][good]))
-    return _Group(ptr, out[0][:m], out[1][:m], out[2][:m]), at[good]
+    return _Group(ptr, out[0][:m], out[1][:m], out[2][:m], sloped=sloped), at[good]
 
 
 def _bound_bits(rows: np.ndarray, wbits: np.ndarray, inbits: np.ndarray, nums: np.ndarray,
@@ -746,23 +767,25 @@ def _emit(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.nd
 
 
 def _emit_compiled(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, w: np.ndarray,
-                   o_of: np.ndarray, bias: list[int]) -> tuple[_Group | None, np.ndarray]:
+                   o_of: np.ndarray, bias: list[int], relu: bool = False) -> tuple[_Group | None, np.ndarray]:
     """Outputs ``0..len(bias)-1`` by the compiled merge of their inputs' pieces (int64 inputs).
 
-    Returns the group of the outputs whose values fit int64 and which did not
-    (left out of the group, to be formed with Python ints).
+    Returns the group of the outputs whose values fit int64, after the ReLU
+    if ``relu`` (the line in int64 parts), and which did not (left out of
+    the group, to be formed with Python ints).
     """
     n = len(bias)
     order = np.argsort(o_of, kind="stable")
     cols, w, o_of = cols[order], w[order], o_of[order]
     sp, ap, bp, cnt, _held = _addresses(state.groups, state.gid[cols], state.lid[cols])
     eptr = np.searchsorted(o_of, np.arange(n + 1))
-    cap = int(cnt.sum()) + n
+    cap = 2 * (int(cnt.sum()) + n)  # a ReLU cuts a piece in two at most
     out = [_BUFFERS.take(cap) for _ in range(3)]
     ptr = np.empty(n + 1, dtype=np.int64)
     status = np.zeros(n, dtype=np.uint8)
-    sloped = _kernels.affine(eptr, sp, ap, bp, cnt, _int64(w), np.array(bias, dtype=np.int64), line.K,
-                             *out, ptr, status)
+    sI, R = (_int64(line.sI), _int64(line.R)) if relu else (np.zeros(line.K, dtype=np.int64),) * 2
+    sloped = _kernels.affine(eptr, sp, ap, bp, cnt, _int64(w), np.array(bias, dtype=np.int64), sI, R,
+                             line.D if relu else 0, *out, ptr, status)
     failed = status.astype(bool)
     if failed.all():
         return None, failed
@@ -931,13 +954,21 @@ def _accumulate(jumps: np.ndarray, heads: np.ndarray) -> np.ndarray:
 
 def relu(line: Line, state: State) -> State:
     """``ReLU`` of every unit: pieces cut where their sign changes, negatives set to 0."""
+    return _rectify(line, state, [False] * len(state.groups))
+
+
+def _rectify(line: Line, state: State, done: list[bool]) -> State:
+    """The ReLU of the groups not ``done`` yet."""
+    if all(done):
+        return state
     groups: list[_Group] = []
     gid, lid = state.gid.copy(), state.lid.copy()
     for g, grp in enumerate(state.groups):
         members = np.flatnonzero(state.gid == g)
         order = np.empty(len(members), dtype=np.int64)
         order[state.lid[members]] = members  # global unit of each local index
-        for part, units in _narrow(_relu_group(line, grp)):
+        parts = [(grp, np.arange(len(members)))] if done[g] else _narrow(_relu_group(line, grp))
+        for part, units in parts:
             groups.append(part)
             gid[order[units]], lid[order[units]] = len(groups) - 1, np.arange(len(units))
     return State(groups, gid, lid, state.den, state.prefix)  # a prefix is >= 0: ReLU keeps it
@@ -965,7 +996,7 @@ class _Buffers:
         free = [i for i in range(len(held)) if sys.getrefcount(held[i]) == 2 and len(held[i]) >= n]
         if free:
             return held[min(free, key=lambda i: len(held[i]))][:n]
-        base = np.empty(n + n // 4, dtype=np.int64)
+        base = np.empty(2 * n, dtype=np.int64)  # pages are only mapped once written
         self.held.append(base)
         return base[:n]
 

@@ -328,9 +328,7 @@ def evaluate(net: Network, inputs: ExactInputs | np.ndarray) -> tuple[np.ndarray
     last = len(net.layers) - 1
     with pieces.buffers():
         for i, layer in enumerate(net.layers[1:], start=1):
-            state = pieces.affine(line, state, layer)
-            if i < last:
-                state = pieces.relu(line, state)
+            state = pieces.affine(line, state, layer, relu=i < last)
     n = inputs.shape[0]
     cols = []
     for u in range(state.n):
