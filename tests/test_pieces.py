@@ -173,22 +173,30 @@ def test_twins_are_rows_with_the_same_weights() -> None:
 
 @FAST
 @given(st.lists(st.tuples(st.integers(1, 40), st.integers(-3, 3)), min_size=2, max_size=25),
-       st.integers(0, 1000))
-def test_carried_accumulators_keep_their_prefix(steps: list[tuple[int, int]], offset: int) -> None:
-    """A chain ``u <- ReLU(u - d)``, ``G <- ReLU(G + c u)``: ``G`` keeps its left part by reference."""
+       st.integers(0, 1000), st.sampled_from([1, 3, pieces._PREFIX_MIN]))
+def test_carried_accumulators_keep_their_prefix(steps: list[tuple[int, int]], offset: int,
+                                                least: int) -> None:
+    """A chain ``u <- ReLU(u - d)``, ``G <- ReLU(G + c u)``: ``G`` keeps its left part by reference.
+
+    ``least`` is the fewest pieces a unit needs for that (smaller ones are copied).
+    """
     line = pieces.Line(np.arange(0, 1200, 3, dtype=np.int64), 1)
     layers = [AffineLayer.from_dense([[1], [0]], [0, offset])]  # u = s, G = offset
     for d, c in steps:
         layers.append(AffineLayer.from_dense([[1, 0], [c, 1]] if c else [[1, 0], [0, 1]], [-d, 0]))
     layers.append(AffineLayer.from_dense([[0, 1]], [0]))
     state, kept = pieces.first_unit(line), 0
-    for i, layer in enumerate(layers):
-        state = pieces.affine(line, state, layer, relu=i < len(layers) - 1)
-        kept += len(state.prefix)
+    default, pieces._PREFIX_MIN = pieces._PREFIX_MIN, least
+    try:
+        for i, layer in enumerate(layers):
+            state = pieces.affine(line, state, layer, relu=i < len(layers) - 1)
+            kept += len(state.prefix)
+    finally:
+        pieces._PREFIX_MIN = default
     num, den = pieces.values(line, state, 0)
     expected = [_reference(Fraction(int(v)), layers)[0] for v in line.S]
     assert [Fraction(int(a), int(b)) for a, b in zip(num, den, strict=True)] == expected
-    if all(c == 1 for _, c in steps):
+    if all(c == 1 for _, c in steps) and least == 1:
         assert kept  # the mechanism is exercised
 
 

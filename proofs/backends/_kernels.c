@@ -242,6 +242,10 @@ static PyObject *affine(PyObject *self, PyObject *args) {
             c->w = I64(5)[lo + e];
             c->i = -1;
             c->next = c->n ? c->s[0] : NONE;
+            if (c->n && c->b[0] == 0 && (!c->a || c->a[0] == 0)) {  /* a first piece 0 changes nothing */
+                c->i = 0;
+                c->next = c->n > 1 ? c->s[1] : NONE;
+            }
         }
         Out out = {I64(9) + at, any_a ? I64(10) + at : NULL, I64(11) + at, 0, 0, 0, 0,
                    D > 0 ? I64(7) : NULL, I64(8), D, K};

@@ -72,6 +72,7 @@ except ImportError:  # pragma: no cover - built without a C compiler
     _kernels = None
 
 _LIMIT = 61  # int64 is used for values below 2**61 in magnitude: sums of two stay below 2**62
+_PREFIX_MIN = 8192  # units of fewer pieces are copied, not kept by reference (which costs more)
 
 
 def _obj(arr: np.ndarray) -> np.ndarray:
@@ -359,12 +360,13 @@ def affine(line: Line, state: State, layer: AffineLayer, relu: bool = False) -> 
     n_out = layer.n_out
     bias = [int(v) * state.den for v in layer.bias]
     state, cols, prefixes = _freeze(line, state, rows, cols, nums, bias, int(layer.denom), n_out)
-    inbits = np.zeros(state.n, dtype=np.int64)
+    inbits = np.zeros(state.n, dtype=np.int64)  # bit bounds, for the numpy loops only
     in_int = np.zeros(state.n, dtype=bool)
     for g, grp in enumerate(state.groups):
         at = np.flatnonzero(state.gid == g)
-        inbits[at] = np.maximum(grp.abits, grp.bbits)[state.lid[at]] + 1  # a jump is a difference
-        in_int[at] = grp.B.dtype != object and (grp.A is None or grp.A.dtype != object)
+        if _kernels is None:
+            inbits[at] = np.maximum(grp.abits, grp.bbits)[state.lid[at]] + 1  # a jump is a difference
+        in_int[at] = not grp.wide
     wide = np.zeros(n_out, dtype=bool)  # an operand or the bias is no int64
     np.logical_or.at(wide, rows, ~in_int[cols] | (wbits >= 62))
     wide |= np.array([abs(v).bit_length() >= 60 for v in bias], dtype=bool)
@@ -468,12 +470,14 @@ def _freeze(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, nums: 
     """
     K = line.K
     zero_until = np.zeros(state.n, dtype=np.int64)  # positions below which a unit is 0 (no prefix)
+    size = np.zeros(state.n, dtype=np.int64)  # pieces of each int64 unit
     for g, grp in enumerate(state.groups):
         if grp.wide:
             continue
         at = np.flatnonzero(state.gid == g)
         first = grp.ptr[state.lid[at]]
         n_p = grp.ptr[state.lid[at] + 1] - first
+        size[at] = n_p
         zero = grp.B[first] == 0
         if grp.A is not None:
             zero &= grp.A[first] == 0
@@ -493,6 +497,9 @@ def _freeze(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, nums: 
         second = np.where(count > 1, z_s[np.minimum(head + 1, len(z_s) - 1)], K)
         k = order[head]
         ok = (nums[k] == 1) & (z_s[head] < second) if nums.dtype != object else np.zeros(len(k), bool)
+        held = np.zeros(state.n, dtype=bool)
+        held[list(state.prefix)] = True
+        ok &= (size[cols[k]] >= _PREFIX_MIN) | held[cols[k]]  # a small unit is copied at less cost
         for kk, p in zip(k[ok].tolist(), second[ok].tolist(), strict=True):
             o, j = int(rows[kk]), int(cols[kk])
             grp = state.groups[int(state.gid[j])]
