@@ -182,8 +182,9 @@ static void release(Buf *bufs, int n) {
    with weight w[e]. Output o's pieces go to out_*[out_ptr[o]:out_ptr[o+1]],
    out_ptr[o+1] - out_ptr[o] = 0 and status[o] = 1 when a value does not fit.
    sI and R (length K) are the line; with D > 0 the ReLU is applied too.
-   The outputs need room for 2 (sum(cnt) + n_out) pieces; when no edge has
-   slopes, out_a is not written (the result then has none). */
+   The outputs need room for sum(cnt) + n_out pieces, twice that with the
+   ReLU and slopes; when no edge has slopes, out_a is not written (the
+   result then has none). */
 static PyObject *affine(PyObject *self, PyObject *args) {
     PyObject *o[14];
     long long D;
@@ -207,9 +208,14 @@ static PyObject *affine(PyObject *self, PyObject *args) {
     if (get(o[8], &bufs[8], 0, K) < 0) goto done;
     if (get(o[12], &bufs[12], 1, n_out + 1) < 0) goto done;
     int64_t cap = n_out;
-    for (int64_t e = 0; e < n_edges; e++) cap += I64(4)[e];
+    int any_a = 0;
+    for (int64_t e = 0; e < n_edges; e++) {
+        cap += I64(4)[e];
+        any_a |= I64(2)[e] != 0;
+    }
+    if (D > 0 && any_a) cap *= 2;  /* a ReLU cuts sloped pieces in two at most */
     for (int k = 9; k < 12; k++)
-        if (get(o[k], &bufs[k], 1, 2 * cap) < 0) goto done;
+        if (get(o[k], &bufs[k], 1, cap) < 0) goto done;
     if (PyObject_GetBuffer(o[13], &bufs[13].view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
     bufs[13].held = 1;
     if (bufs[13].view.len < n_out) {
@@ -225,10 +231,9 @@ static PyObject *affine(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    int sloped = 0, any_a = 0;
+    int sloped = 0;
     uint8_t *status = (uint8_t *)bufs[13].view.buf;
     int64_t *ptr = I64(12), at = 0;
-    for (int64_t e = 0; e < n_edges; e++) any_a |= I64(2)[e] != 0;
     Py_BEGIN_ALLOW_THREADS
     ptr[0] = 0;
     for (int64_t j = 0; j < n_out; j++) {
@@ -267,7 +272,7 @@ done:
 /* relu(ptr, starts, A or None, B, sI, R, D, out_s, out_a, out_b, out_ptr) -> sloped
 
    Values |a|, |b| < 2**61, sI int64, 0 <= R < D < 2**62. The outputs need
-   room for twice the pieces; out_a is written only when A is given. */
+   room for the pieces, twice them when A is given (then only is out_a written). */
 static PyObject *relu(PyObject *self, PyObject *args) {
     PyObject *o[10];
     long long D;
@@ -288,7 +293,7 @@ static PyObject *relu(PyObject *self, PyObject *args) {
     int64_t K = bufs[4].view.len / 8;
     if (get(o[5], &bufs[5], 0, K) < 0) goto done;
     for (int k = 6; k < 9; k++)
-        if (get(o[k], &bufs[k], 1, 2 * n) < 0) goto done;
+        if (get(o[k], &bufs[k], 1, has_a ? 2 * n : n) < 0) goto done;
     if (get(o[9], &bufs[9], 1, n_units + 1) < 0) goto done;
     const int64_t *ptr = I64(0), *st = I64(1), *A = has_a ? I64(2) : NULL, *B = I64(3);
     int64_t *optr = I64(9), at = 0;
@@ -315,8 +320,9 @@ done:
    Copies of units (cnt[e] pieces at addresses sp[e], ap[e] (0: no slopes),
    bp[e]) with their intercepts moved by shift[e], after the ReLU when D > 0
    (sI, R: the line). A copy whose values leave (-2**61, 2**61) is left
-   empty and marked in status. The outputs need room for 2 sum(cnt) pieces;
-   out_a is written only when some unit has slopes. */
+   empty and marked in status. The outputs need room for sum(cnt) pieces,
+   twice that with the ReLU and slopes; out_a is written only when some unit
+   has slopes. */
 static PyObject *shifted(PyObject *self, PyObject *args) {
     PyObject *o[12];
     long long D;
@@ -333,9 +339,14 @@ static PyObject *shifted(PyObject *self, PyObject *args) {
     if (get(o[5], &bufs[5], 0, 1) < 0) goto done;
     int64_t K = bufs[5].view.len / 8;
     if (get(o[6], &bufs[6], 0, K) < 0) goto done;
-    for (int64_t e = 0; e < n; e++) cap += I64(3)[e];
+    int any_a = 0;
+    for (int64_t e = 0; e < n; e++) {
+        cap += I64(3)[e];
+        any_a |= I64(1)[e] != 0;
+    }
+    if (D > 0 && any_a) cap *= 2;
     for (int k = 7; k < 10; k++)
-        if (get(o[k], &bufs[k], 1, 2 * cap) < 0) goto done;
+        if (get(o[k], &bufs[k], 1, cap) < 0) goto done;
     if (get(o[10], &bufs[10], 1, n + 1) < 0) goto done;
     if (PyObject_GetBuffer(o[11], &bufs[11].view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) goto done;
     bufs[11].held = 1;
@@ -345,8 +356,7 @@ static PyObject *shifted(PyObject *self, PyObject *args) {
     }
     uint8_t *status = (uint8_t *)bufs[11].view.buf;
     int64_t *optr = I64(10), at = 0;
-    int any_a = 0, sloped = 0;
-    for (int64_t e = 0; e < n; e++) any_a |= I64(1)[e] != 0;
+    int sloped = 0;
     Py_BEGIN_ALLOW_THREADS
     optr[0] = 0;
     for (int64_t e = 0; e < n; e++) {

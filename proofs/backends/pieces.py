@@ -224,8 +224,9 @@ class State:
     ``prefix[u] = (p, chain)``: unit ``u`` also has, on positions ``< p``,
     the pieces of the chunks of ``chain`` (int64 ``(starts, A, B)`` arrays,
     linked last to first), where its group's pieces are 0. Units carried with weight 1 while the other terms
-    are 0 there keep that part by reference (an accumulator in a deep, narrow
-    network grows by a piece a layer, and is not copied at every layer).
+    are 0 there keep that part by reference, once they have ``_PREFIX_MIN``
+    pieces (an accumulator in a deep, narrow network grows by a piece a layer,
+    and is not copied at every layer; smaller units are copied at less cost).
     """
 
     __slots__ = ("groups", "gid", "lid", "den", "prefix")
@@ -642,7 +643,7 @@ def _shifted_compiled(groups: list[_Group], gids: np.ndarray, lids: np.ndarray, 
     if not len(at):
         return None, at
     sp, ap, bp, cnt, _held = _addresses(groups, gids[at], lids[at])
-    cap = 2 * int(cnt.sum())
+    cap = int(cnt.sum()) * (2 if line is not None and ap.any() else 1)
     out = [_BUFFERS.take(cap) for _ in range(3)]
     ptr = np.empty(len(at) + 1, dtype=np.int64)
     status = np.zeros(len(at), dtype=np.uint8)
@@ -786,7 +787,7 @@ def _emit_compiled(line: Line, state: State, rows: np.ndarray, cols: np.ndarray,
     cols, w, o_of = cols[order], w[order], o_of[order]
     sp, ap, bp, cnt, _held = _addresses(state.groups, state.gid[cols], state.lid[cols])
     eptr = np.searchsorted(o_of, np.arange(n + 1))
-    cap = 2 * (int(cnt.sum()) + n)  # a ReLU cuts a piece in two at most
+    cap = (int(cnt.sum()) + n) * (2 if relu and ap.any() else 1)  # a ReLU cuts a sloped piece in two
     out = [_BUFFERS.take(cap) for _ in range(3)]
     ptr = np.empty(n + 1, dtype=np.int64)
     status = np.zeros(n, dtype=np.uint8)
@@ -1028,7 +1029,7 @@ def _compiled_line(line: Line) -> bool:
 
 def _relu_compiled(line: Line, grp: _Group) -> _Group:
     n = len(grp.B)
-    out = [_BUFFERS.take(2 * n) for _ in range(3)]
+    out = [_BUFFERS.take(n if grp.A is None else 2 * n) for _ in range(3)]  # cuts split sloped pieces
     ptr = np.empty(len(grp.ptr), dtype=np.int64)
     A = None if grp.A is None else _int64(grp.A)
     sloped = _kernels.relu(_int64(grp.ptr), _int64(grp.starts), A, _int64(grp.B), _int64(line.sI),
