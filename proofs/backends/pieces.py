@@ -470,6 +470,9 @@ def _freeze(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, nums: 
     units appended as a last group), the new columns and the new prefixes.
     """
     K = line.K
+    if not state.prefix and all(grp.wide or int(np.diff(grp.ptr).max(initial=0)) < _PREFIX_MIN
+                                for grp in state.groups):
+        return state, cols, {}  # no unit is large enough to be kept by reference
     zero_until = np.zeros(state.n, dtype=np.int64)  # positions below which a unit is 0 (no prefix)
     size = np.zeros(state.n, dtype=np.int64)  # pieces of each int64 unit
     for g, grp in enumerate(state.groups):
@@ -997,15 +1000,21 @@ class _Buffers:
     def __init__(self) -> None:
         self.held: list[np.ndarray] | None = None
 
+    SMALL = 1 << 16  # smaller buffers come from the allocator's own free lists
+    KEEP = 32
+
     def take(self, n: int) -> np.ndarray:
-        if self.held is None:
+        if self.held is None or n < self.SMALL:
             return np.empty(n, dtype=np.int64)
         held = self.held
-        free = [i for i in range(len(held)) if sys.getrefcount(held[i]) == 2 and len(held[i]) >= n]
-        if free:
-            return held[min(free, key=lambda i: len(held[i]))][:n]
+        free = [i for i in range(len(held)) if sys.getrefcount(held[i]) == 2]
+        fit = [i for i in free if len(held[i]) >= n]
+        if fit:
+            return held[min(fit, key=lambda i: len(held[i]))][:n]
+        if len(held) >= self.KEEP and free:  # the smallest free buffer makes room
+            held.pop(min(free, key=lambda i: len(held[i])))
         base = np.empty(2 * n, dtype=np.int64)  # pages are only mapped once written
-        self.held.append(base)
+        held.append(base)
         return base[:n]
 
 
