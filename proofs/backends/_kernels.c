@@ -8,9 +8,10 @@
             piece starts (a scan of the cursors for a small fan-in, a heap
             for a large one) and a running sum of the weighted changes;
             optionally followed by the ReLU, piece by piece.
-   relu:    each piece cut where a s + b changes sign (s = sI + R / D,
-            decided exactly by a binary search), negative parts set to 0.
-   shifted: copies of units with their intercepts moved.
+   shifted: copies of units with their intercepts moved, optionally
+            followed by the ReLU.
+   The ReLU cuts each piece where a s + b changes sign (s = sI + R / D,
+   decided exactly by a binary search) and sets the negative parts to 0.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -269,52 +270,6 @@ done:
     return result;
 }
 
-/* relu(ptr, starts, A or None, B, sI, R, D, out_s, out_a, out_b, out_ptr) -> sloped
-
-   Values |a|, |b| < 2**61, sI int64, 0 <= R < D < 2**62. The outputs need
-   room for the pieces, twice them when A is given (then only is out_a written). */
-static PyObject *relu(PyObject *self, PyObject *args) {
-    PyObject *o[10];
-    long long D;
-    if (!PyArg_ParseTuple(args, "OOOOOOLOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &D, &o[6], &o[7],
-                          &o[8], &o[9]))
-        return NULL;
-    Buf bufs[10];
-    memset(bufs, 0, sizeof bufs);
-    PyObject *result = NULL;
-    if (get(o[0], &bufs[0], 0, 1) < 0) goto done;
-    int64_t n_units = bufs[0].view.len / 8 - 1;
-    int64_t n = I64(0)[n_units];
-    if (get(o[1], &bufs[1], 0, n) < 0) goto done;
-    int has_a = o[2] != Py_None;
-    if (has_a && get(o[2], &bufs[2], 0, n) < 0) goto done;
-    if (get(o[3], &bufs[3], 0, n) < 0) goto done;
-    if (get(o[4], &bufs[4], 0, 1) < 0) goto done;
-    int64_t K = bufs[4].view.len / 8;
-    if (get(o[5], &bufs[5], 0, K) < 0) goto done;
-    for (int k = 6; k < 9; k++)
-        if (get(o[k], &bufs[k], 1, has_a ? 2 * n : n) < 0) goto done;
-    if (get(o[9], &bufs[9], 1, n_units + 1) < 0) goto done;
-    const int64_t *ptr = I64(0), *st = I64(1), *A = has_a ? I64(2) : NULL, *B = I64(3);
-    int64_t *optr = I64(9), at = 0;
-    int sloped = 0;
-    Py_BEGIN_ALLOW_THREADS
-    optr[0] = 0;
-    for (int64_t u = 0; u < n_units; u++) {
-        Out out = {I64(6) + at, A ? I64(7) + at : NULL, I64(8) + at, 0, 0, 0, 0, I64(4), I64(5), D, K};
-        for (int64_t p = ptr[u]; p < ptr[u + 1]; p++)
-            piece(&out, st[p], p + 1 < ptr[u + 1] ? st[p + 1] : K, A ? A[p] : 0, B[p]);
-        sloped |= out.sloped;
-        at += out.count;
-        optr[u + 1] = at;
-    }
-    Py_END_ALLOW_THREADS
-    result = PyBool_FromLong(sloped);
-done:
-    release(bufs, 10);
-    return result;
-}
-
 /* shifted(sp, ap, bp, cnt, shift, sI, R, D, out_s, out_a, out_b, out_ptr, status) -> sloped
 
    Copies of units (cnt[e] pieces at addresses sp[e], ap[e] (0: no slopes),
@@ -386,7 +341,6 @@ done:
 static PyMethodDef methods[] = {
     {"shifted", shifted, METH_VARARGS, "Copies of units held as pieces, intercepts moved (exact int64)."},
     {"affine", affine, METH_VARARGS, "An affine map of units held as pieces (exact int64)."},
-    {"relu", relu, METH_VARARGS, "ReLU of units held as pieces (exact int64)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1037,14 +1037,14 @@ def _compiled_line(line: Line) -> bool:
 
 
 def _relu_compiled(line: Line, grp: _Group) -> _Group:
-    n = len(grp.B)
-    out = [_BUFFERS.take(n if grp.A is None else 2 * n) for _ in range(3)]  # cuts split sloped pieces
-    ptr = np.empty(len(grp.ptr), dtype=np.int64)
-    A = None if grp.A is None else _int64(grp.A)
-    sloped = _kernels.relu(_int64(grp.ptr), _int64(grp.starts), A, _int64(grp.B), _int64(line.sI),
-                           _int64(line.R), line.D, *out, ptr)
-    m = int(ptr[-1])
-    return _Group(ptr, out[0][:m], out[1][:m], out[2][:m], sloped=sloped)
+    """The ReLU of an int64 group: its units copied, unshifted, by the compiled loop."""
+    units = np.arange(len(grp.ptr) - 1)
+    if not len(units):
+        return grp
+    zero = np.zeros(len(units), dtype=np.int64)
+    built, held = _shifted_compiled([grp], zero, units, [0] * len(units), line)
+    assert built is not None and len(held) == len(units), "an unshifted int64 unit always fits"
+    return built
 
 
 def _relu_group(line: Line, grp: _Group) -> _Group:
