@@ -31,6 +31,8 @@ A step at ``t = 3`` on a scalar input, evaluated exactly:
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 from proofs.network import AffineLayer, int_array
@@ -63,8 +65,10 @@ class Lin:
         self.const = int(const)
 
     def __add__(self, other: Lin | int) -> Lin:
-        if isinstance(other, int):
-            return Lin(self.terms, self.const + other)
+        if isinstance(other, int):  # the terms are shared: forms are never changed in place
+            out = Lin.__new__(Lin)
+            out.terms, out.const = self.terms, self.const + int(other)
+            return out
         terms = dict(self.terms)
         for i, c in other.terms.items():
             terms[i] = terms.get(i, 0) + c
@@ -102,17 +106,15 @@ class LayerBuilder:
     def build(self, n_in: int, denom: int = 1, relu: bool = True) -> AffineLayer:
         """The affine layer (``relu`` is documentation only: the network applies it)."""
         del relu
-        rows: list[int] = []
-        cols: list[int] = []
-        nums: list[int] = []
-        for r, (terms, _) in enumerate(self._rows):
-            for c in sorted(terms):
-                rows.append(r)
-                cols.append(c)
-                nums.append(terms[c])
+        counts = [len(terms) for terms, _ in self._rows]
+        total = sum(counts)
+        cols = np.fromiter(chain.from_iterable(t for t, _ in self._rows), dtype=np.int64, count=total)
+        nums = int_array(list(chain.from_iterable(t.values() for t, _ in self._rows)))
+        rows = np.repeat(np.arange(len(self._rows), dtype=np.int64), counts)
+        order = np.lexsort((cols, rows))  # by row, then by column
         return AffineLayer(
-            len(self._rows), n_in, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
-            int_array(nums), int_array([b for _, b in self._rows]), denom,
+            len(self._rows), n_in, rows[order], cols[order], nums[order],
+            int_array([b for _, b in self._rows]), denom,
         )
 
 
