@@ -229,12 +229,24 @@ class State:
     and is not copied at every layer; smaller units are copied at less cost).
     """
 
-    __slots__ = ("groups", "gid", "lid", "den", "prefix")
+    __slots__ = ("groups", "gid", "lid", "den", "prefix", "_addresses")
 
     def __init__(self, groups: list[_Group], gid: np.ndarray, lid: np.ndarray, den: int,
                  prefix: dict[int, tuple[int, _Chain]] | None = None) -> None:
         self.groups, self.gid, self.lid, self.den = groups, gid, lid, den
         self.prefix = prefix or {}
+        self._addresses: tuple[np.ndarray, ...] | None = None
+
+    def addresses(self) -> tuple[np.ndarray, ...]:
+        """:func:`_addresses` of every unit (of int64 groups; zeros for the others), formed once."""
+        if self._addresses is None:
+            units = np.flatnonzero([not self.groups[g].wide for g in self.gid.tolist()])
+            parts = _addresses(self.groups, self.gid[units], self.lid[units])
+            table = [np.zeros(self.n, dtype=np.int64) for _ in range(4)]
+            for whole, part in zip(table, parts[:4], strict=True):
+                whole[units] = part
+            self._addresses = (*table, *parts[4])
+        return self._addresses
 
     @property
     def n(self) -> int:
@@ -788,7 +800,7 @@ def _emit_compiled(line: Line, state: State, rows: np.ndarray, cols: np.ndarray,
     n = len(bias)
     order = np.argsort(o_of, kind="stable")
     cols, w, o_of = cols[order], w[order], o_of[order]
-    sp, ap, bp, cnt, _held = _addresses(state.groups, state.gid[cols], state.lid[cols])
+    sp, ap, bp, cnt = (arr[cols] for arr in state.addresses()[:4])  # the state holds the arrays read
     eptr = np.searchsorted(o_of, np.arange(n + 1))
     cap = (int(cnt.sum()) + n) * (2 if relu and ap.any() else 1)  # a ReLU cuts a sloped piece in two
     out = [_BUFFERS.take(cap) for _ in range(3)]
