@@ -524,9 +524,9 @@ def _freeze(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, nums: 
             p_j, before = state.prefix.get(j, (0, None))
             if p < p_j or p == 0:
                 continue
-            st, a, b = grp.unit(int(state.lid[j]))
-            at_p = int(np.searchsorted(st, p, side="right")) - 1  # the piece holding p
             if p > p_j:  # the pieces of j on [p_j, p) join the prefix
+                st, a, b = grp.unit(int(state.lid[j]))
+                at_p = int(np.searchsorted(st, p, side="right")) - 1  # the piece holding p
                 at_j = int(np.searchsorted(st, p_j, side="right")) - 1
                 below = at_p + 1 if st[at_p] < p else at_p
                 chunk_s = st[at_j:below].copy()
@@ -534,13 +534,9 @@ def _freeze(line: Line, state: State, rows: np.ndarray, cols: np.ndarray, nums: 
                 chunk_a = np.zeros(below - at_j, dtype=np.int64) if a is None else a[at_j:below].copy()
                 before = (before, (chunk_s, chunk_a, b[at_j:below].copy()))  # copies: no buffer is held
             prefixes[o] = (p, before)
-            rest_s = st[at_p:].copy() if p < K else st[:0]
-            if p < K:
-                rest_s[0] = p
-            n_rest = len(rest_s)
-            rest_a = np.zeros(n_rest, dtype=np.int64) if a is None else a[len(st) - n_rest:]
-            extra.append((np.concatenate(([0], rest_s)), np.concatenate(([0], rest_a)),
-                          np.concatenate(([0], b[len(st) - n_rest:]))))
+            rest = _from(grp, int(state.lid[j]), p) if p < K else (np.zeros(0, dtype=np.int64),) * 3
+            extra.append((np.concatenate(([0], rest[0])), np.concatenate(([0], rest[1])),
+                          np.concatenate(([0], rest[2]))))
             new_cols[kk] = state.n + len(extra) - 1
     whole: dict[int, int] = {}  # unit with a prefix -> its whole pieces' index in extra
     for kk in np.flatnonzero(np.isin(new_cols, list(state.prefix))).tolist():
